@@ -1,0 +1,20 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { paths: [] }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/http/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'express', message: 'Only src/http imports express.' }] }] },
+  },
+);

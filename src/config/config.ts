@@ -1,0 +1,27 @@
+/**
+ * Lucarne's settings, after validation. Produced once at start-up by loadConfig() and frozen.
+ * (The JSON Schema and the loader live beside this file.)
+ */
+export interface LucarneConfig {
+  /** TCP port of the HTTP server (PORT, default 8080). */
+  port: number;
+  /** Interface to listen on (LUCARNE_HOST, default 0.0.0.0; tests use 127.0.0.1). */
+  host: string;
+  /** Folder of the embedded store (LUCARNE_DATA_DIR, default ./data). */
+  dataDir: string;
+  /** Public base URL of the FHIR API, written into links and Location headers (LUCARNE_BASE_URL). */
+  baseUrl: string;
+  /** MongoDB connection string; when set the MongoDB backend is used (MONGODB_URL). */
+  mongodbUrl?: string;
+  /** Largest accepted request body in bytes (LUCARNE_MAX_BODY_BYTES, default 16 MiB). */
+  maxBodyBytes: number;
+  /** Allowed CORS origins; ['*'] allows any (LUCARNE_CORS_ORIGINS, comma separated). */
+  corsOrigins: string[];
+  /** pino log level (LOG_LEVEL, default info). */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Whether a conditional delete may delete several resources (LUCARNE_ALLOW_MULTIPLE_DELETE). */
+  allowMultipleDelete: boolean;
+  /** Default and maximum page sizes of searches and histories. */
+  defaultPageSize: number;
+  maxPageSize: number;
+}

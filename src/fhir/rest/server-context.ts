@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { LucarneConfig } from '../../config/config';
+import type { Clock } from '../../kernel/clock';
+import type { IdGenerator } from '../../kernel/id-generator';
+import type { FhirStore } from '../../store/store';
+import type { Definitions } from '../conformance/definitions';
+import type { Validator } from '../validation/validator';
+
+/** Everything an interaction needs, built once by the composition root (src/app.ts). */
+export interface ServerContext {
+  readonly config: LucarneConfig;
+  readonly definitions: Definitions;
+  readonly store: FhirStore;
+  readonly validator: Validator;
+  readonly ids: IdGenerator;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}

@@ -1,0 +1,31 @@
+import type Database from 'better-sqlite3';
+import type { Resource } from '@medplum/fhirtypes';
+import type { SearchRequest } from '../../fhir/search/search-request';
+
+/**
+ * The contract between the embedded store (resources and versions) and its search index (derived rows).
+ *
+ * The store owns the table
+ *   resources(rid INTEGER PRIMARY KEY, type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
+ *             last_updated INTEGER NOT NULL -- epoch ms
+ *             , deleted INTEGER NOT NULL, content TEXT, UNIQUE(type, id))
+ * holding the current version of every logical resource; `rid` is a stable integer key for (type, id).
+ * The index owns every other table whose name starts with `idx_`, keyed by rid.
+ * The store calls write/remove inside the same database transaction as the resource change.
+ */
+export interface EmbeddedSearchIndex {
+  /** Creates the index tables and indexes if missing (idempotent). */
+  migrate(db: Database.Database): void;
+  /** Replaces every index row of `rid` by those extracted from `resource`. */
+  write(db: Database.Database, rid: number, resource: Resource): void;
+  /** Removes every index row of `rid` (the resource was deleted). */
+  remove(db: Database.Database, rid: number): void;
+  /** The rids of current, non-deleted resources matching the request, for the requested page, in order. */
+  search(db: Database.Database, request: SearchRequest): EmbeddedSearchPage;
+}
+
+export interface EmbeddedSearchPage {
+  rids: number[];
+  total?: number;
+  hasMore: boolean;
+}

@@ -1,0 +1,77 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { SearchRequest, SearchResult } from '../fhir/search/search-request';
+
+/** One stored version of a resource. A deletion is a version too (`deleted: true`, no resource). */
+export interface VersionRecord {
+  resourceType: string;
+  id: string;
+  /** "1", "2", ... assigned by the store, one more than the previous version. */
+  versionId: string;
+  /** FHIR instant (ISO 8601 with milliseconds and zone) assigned by the store. */
+  lastUpdated: string;
+  deleted: boolean;
+  /** The resource with `meta.versionId` and `meta.lastUpdated` filled in; absent for a deletion. */
+  resource?: Resource;
+  /** How this version came to be, for history entries' `request.method`. */
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+}
+
+export interface WriteOptions {
+  /** Expected current versionId (from If-Match); a mismatch fails with 412 and writes nothing. */
+  ifMatch?: string;
+  /** How the version came to be; defaults to POST for create, PUT for update, DELETE for delete. */
+  method?: VersionRecord['method'];
+}
+
+export interface HistoryQuery {
+  /** Absent for system-level history. */
+  resourceType?: string;
+  /** Absent for type-level history. */
+  id?: string;
+  /** Only versions written at or after this instant (`_since`). ISO instant. */
+  since?: string;
+  /** Only the version current at this instant, for each resource. ISO instant. */
+  at?: string;
+  count: number;
+  offset: number;
+}
+
+export interface HistoryPage {
+  /** Newest first. */
+  entries: VersionRecord[];
+  /** Total number of versions matching the query (for Bundle.total). */
+  total: number;
+}
+
+/**
+ * The storage port. Backends (embedded SQLite, MongoDB) implement it and all pass store.contract.ts.
+ * The store owns versioning: it assigns versionId and lastUpdated and detects conflicting writes.
+ * Validation, ids for creates and FHIR semantics live above it (rest/, bundle/).
+ */
+export interface FhirStore {
+  readonly backend: 'embedded' | 'mongo';
+  /** Whether transaction() is all-or-nothing. A store that cannot promise it refuses transaction Bundles. */
+  readonly supportsTransactions: boolean;
+
+  /** Stores version 1 of a resource whose id the caller assigned. 409 if that id already exists. */
+  create(resource: Resource & { id: string }, options?: WriteOptions): Promise<VersionRecord>;
+  /**
+   * Stores the next version (or version 1 when the id is unknown or deleted: update-as-create).
+   * With ifMatch, 412 unless it names the current version (409 when the resource does not exist).
+   */
+  update(resource: Resource & { id: string }, options?: WriteOptions): Promise<{ record: VersionRecord; created: boolean }>;
+  /** Writes a deletion version. Returns undefined when there was nothing to delete (unknown or already deleted). */
+  delete(resourceType: string, id: string, options?: WriteOptions): Promise<VersionRecord | undefined>;
+  /** The newest version (possibly a deletion), or undefined if the id was never used. */
+  read(resourceType: string, id: string): Promise<VersionRecord | undefined>;
+  vread(resourceType: string, id: string, versionId: string): Promise<VersionRecord | undefined>;
+  history(query: HistoryQuery): Promise<HistoryPage>;
+  /** Current, non-deleted resources matching the request. */
+  search(request: SearchRequest): Promise<SearchResult>;
+  /**
+   * Runs fn with a store view whose reads see its own writes and whose writes are committed together when
+   * fn resolves, or not at all when it throws (even if the process dies midway). Writes from elsewhere wait.
+   */
+  transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
