@@ -1,4 +1,4 @@
-/** Unit tests sit next to the code (src/**/*.test.ts); end-to-end suites live in test/. */
+// Unit tests sit next to the code (src/**/*.test.ts); end-to-end suites live in test/.
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
