@@ -1,0 +1,167 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Resource } from '@medplum/fhirtypes';
+import { monotonicClock, type Clock } from '../../kernel/clock';
+import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
+import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import { AsyncMutex } from './async-mutex';
+import { ResourceRepository } from './resource-repository';
+import { migrate } from './schema';
+import type { EmbeddedSearchIndex } from './search-index';
+import { TransactionView } from './transaction-view';
+
+/** The few logger methods the store uses (a pino Logger fits). */
+export interface StoreLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/**
+ * How a commit reaches the disk.
+ * - 'full' (default): SQLite synchronous=FULL. Each commit fsyncs the WAL before it returns, so an
+ *   acknowledged write survives kill -9, an OS crash and a power cut. Costs one fsync per transaction.
+ * - 'normal': synchronous=NORMAL. In WAL mode a commit is written to the OS before it returns (so it survives
+ *   kill -9 of the process) but fsynced only at checkpoints: a power cut may lose the last commits (never
+ *   corrupt the file). For bulk loads where the source can be replayed.
+ */
+export type Durability = 'full' | 'normal';
+
+export interface EmbeddedStoreOptions {
+  /** Folder of the database; created if missing. The file is `<dataDir>/lucarne.sqlite`. */
+  dataDir: string;
+  index: EmbeddedSearchIndex;
+  /** Source of meta.lastUpdated; defaults to a monotonic system clock. */
+  clock?: Clock;
+  logger?: StoreLogger;
+  durability?: Durability;
+  /** How long a write waits for another process holding the database's write lock (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+export const databaseFileName = 'lucarne.sqlite';
+
+/**
+ * The FhirStore over SQLite. One writer connection, guarded by an async mutex so that transaction(fn) is
+ * exclusive across its awaits; one read-only connection for reads outside a transaction, which therefore
+ * only ever see committed data. Across processes, BEGIN IMMEDIATE and busy_timeout serialise writers.
+ */
+export class EmbeddedStore implements FhirStore {
+  readonly backend = 'embedded' as const;
+  readonly supportsTransactions = true;
+  readonly file: string;
+
+  private readonly writer: Database.Database;
+  private readonly reader: Database.Database;
+  private readonly writeRepo: ResourceRepository;
+  private readonly readRepo: ResourceRepository;
+  private readonly mutex = new AsyncMutex();
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
+  private readonly rollback: Database.Statement;
+  /** Marks the async context of a running transaction(fn), to turn a self-deadlock into an error. */
+  private readonly insideTransaction = new AsyncLocalStorage<{ active: boolean }>();
+  private closed = false;
+
+  constructor(options: EmbeddedStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.file = join(options.dataDir, databaseFileName);
+    const clock = options.clock ?? monotonicClock();
+    const busyTimeout = options.busyTimeoutMs ?? 5000;
+    this.writer = new Database(this.file);
+    try {
+      this.writer.pragma(`busy_timeout = ${busyTimeout}`);
+      this.writer.pragma('journal_mode = WAL');
+      this.writer.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+      this.writer.pragma('foreign_keys = ON');
+      const applied = migrate(this.writer, () => clock.now().getTime());
+      options.index.migrate(this.writer);
+      if (applied.length > 0) options.logger?.info({ file: this.file, applied }, 'store schema migrated');
+      this.reader = new Database(this.file, { readonly: true });
+      this.reader.pragma(`busy_timeout = ${busyTimeout}`);
+    } catch (err) {
+      this.writer.close();
+      throw err;
+    }
+    this.writeRepo = new ResourceRepository(this.writer, options.index, clock, true);
+    this.readRepo = new ResourceRepository(this.reader, options.index, clock, false);
+    this.begin = this.writer.prepare('BEGIN IMMEDIATE');
+    this.commit = this.writer.prepare('COMMIT');
+    this.rollback = this.writer.prepare('ROLLBACK');
+  }
+
+  create(resource: Resource & { id: string }, options?: WriteOptions): Promise<VersionRecord> {
+    return this.write(() => this.writeRepo.create(resource, options));
+  }
+
+  update(resource: Resource & { id: string }, options?: WriteOptions): Promise<{ record: VersionRecord; created: boolean }> {
+    return this.write(() => this.writeRepo.update(resource, options));
+  }
+
+  delete(resourceType: string, id: string, options?: WriteOptions): Promise<VersionRecord | undefined> {
+    return this.write(() => this.writeRepo.delete(resourceType, id, options));
+  }
+
+  async read(resourceType: string, id: string): Promise<VersionRecord | undefined> {
+    return this.readRepo.read(resourceType, id);
+  }
+
+  async vread(resourceType: string, id: string, versionId: string): Promise<VersionRecord | undefined> {
+    return this.readRepo.vread(resourceType, id, versionId);
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryPage> {
+    return this.readRepo.history(query);
+  }
+
+  async search(request: SearchRequest): Promise<SearchResult> {
+    return this.readRepo.search(request);
+  }
+
+  transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
+    return this.write(async () => {
+      this.begin.run();
+      const marker = { active: true };
+      const tx = new TransactionView(this.writer, this.writeRepo, this);
+      try {
+        const result = await this.insideTransaction.run(marker, () => fn(tx));
+        tx.end();
+        this.commit.run();
+        return result;
+      } catch (err) {
+        tx.end();
+        if (this.writer.inTransaction) this.rollback.run();
+        throw err;
+      } finally {
+        marker.active = false;
+      }
+    });
+  }
+
+  /** Waits for running writes, checkpoints the WAL into the database file and closes both connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.mutex.run(() => {
+      if (this.closed) return;
+      this.closed = true;
+      this.reader.close();
+      this.writer.pragma('wal_checkpoint(TRUNCATE)');
+      this.writer.close();
+    });
+  }
+
+  private write<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.insideTransaction.getStore()?.active) {
+      return Promise.reject(
+        new Error('the store was written to inside its own transaction(); use the tx view passed to fn'),
+      );
+    }
+    if (this.closed) return Promise.reject(new Error('the store is closed'));
+    return this.mutex.run(fn);
+  }
+}
+
+export function openEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore {
+  return new EmbeddedStore(options);
+}

@@ -1,0 +1,197 @@
+import type Database from 'better-sqlite3';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Clock } from '../../kernel/clock';
+import { conflict, preconditionFailed } from '../../kernel/errors';
+import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
+import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import type { EmbeddedSearchIndex } from './search-index';
+import { HistoryQueries } from './history-query';
+import { toRecord, versionColumns, type VersionRow } from './version-rows';
+
+interface CurrentRow {
+  rid: number;
+  version: number;
+  last_updated: number;
+  deleted: number;
+}
+
+type StoredResource = Resource & { id: string };
+
+/**
+ * Every store operation on ONE connection, with statements prepared once. The store keeps two: one over the
+ * writer connection (writes, and reads inside a transaction) and one over the read-only connection.
+ *
+ * Content is stored once, in `versions`; `resources.content` stays NULL and a read joins the current
+ * version by primary key. Reading the duplicate from `resources` would save no B-tree lookup, because the
+ * record also needs `method`, which only `versions` has, and it would double the bytes of every write.
+ *
+ * Each write is a better-sqlite3 transaction function: IMMEDIATE transaction on its own, a SAVEPOINT inside
+ * an open store transaction, so a failing write (412, 409, index error) never leaves half a change.
+ */
+export class ResourceRepository {
+  private readonly selectCurrent: Database.Statement<[string, string], CurrentRow>;
+  private readonly selectRead: Database.Statement<[string, string], VersionRow>;
+  private readonly selectVread: Database.Statement<[string, string, number], VersionRow>;
+  private readonly selectByRids: Database.Statement<[string], VersionRow>;
+  private readonly insertResource: Database.Statement;
+  private readonly updateResource: Database.Statement;
+  private readonly insertVersion: Database.Statement;
+  private readonly historyQueries: HistoryQueries;
+  private writers?: {
+    create: Database.Transaction<(r: StoredResource, o: WriteOptions) => VersionRecord>;
+    update: Database.Transaction<(r: StoredResource, o: WriteOptions) => { record: VersionRecord; created: boolean }>;
+    delete: Database.Transaction<(t: string, id: string, o: WriteOptions) => VersionRecord | undefined>;
+  };
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly index: EmbeddedSearchIndex,
+    private readonly clock: Clock,
+    writable: boolean,
+  ) {
+    const current = 'FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = r.version';
+    this.selectCurrent = db.prepare('SELECT rid, version, last_updated, deleted FROM resources WHERE type = ? AND id = ?');
+    this.selectRead = db.prepare(`SELECT ${versionColumns} ${current} WHERE r.type = ? AND r.id = ?`);
+    this.selectVread = db.prepare(
+      `SELECT ${versionColumns} FROM resources r JOIN versions v ON v.rid = r.rid ` +
+        'WHERE r.type = ? AND r.id = ? AND v.version = ?',
+    );
+    this.selectByRids = db.prepare(
+      `SELECT ${versionColumns} ${current} WHERE r.rid IN (SELECT value FROM json_each(?)) AND r.deleted = 0`,
+    );
+    this.historyQueries = new HistoryQueries(db);
+    if (!writable) {
+      this.insertResource = this.updateResource = this.insertVersion = this.selectCurrent;
+      return;
+    }
+    this.insertResource = db.prepare(
+      'INSERT INTO resources (type, id, version, last_updated, deleted, content) VALUES (?, ?, ?, ?, ?, NULL)',
+    );
+    this.updateResource = db.prepare('UPDATE resources SET version = ?, last_updated = ?, deleted = ? WHERE rid = ?');
+    this.insertVersion = db.prepare(
+      'INSERT INTO versions (rid, version, type, last_updated, deleted, method, content) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.writers = {
+      create: db.transaction((r, o) => this.doCreate(r, o)),
+      update: db.transaction((r, o) => this.doUpdate(r, o)),
+      delete: db.transaction((t, id, o) => this.doDelete(t, id, o)),
+    };
+  }
+
+  read(resourceType: string, id: string): VersionRecord | undefined {
+    const row = this.selectRead.get(resourceType, id);
+    return row && toRecord(row);
+  }
+
+  vread(resourceType: string, id: string, versionId: string): VersionRecord | undefined {
+    if (!/^[1-9][0-9]{0,15}$/.test(versionId)) return undefined;
+    const row = this.selectVread.get(resourceType, id, Number(versionId));
+    return row && toRecord(row);
+  }
+
+  history(query: HistoryQuery): HistoryPage {
+    return this.historyQueries.run(query);
+  }
+
+  search(request: SearchRequest): SearchResult {
+    const page = this.index.search(this.db, request);
+    const rows = page.rids.length === 0 ? [] : this.selectByRids.all(JSON.stringify(page.rids));
+    const byRid = new Map(rows.map((row) => [row.rid, row]));
+    const entries: VersionRecord[] = [];
+    for (const rid of page.rids) {
+      const row = byRid.get(rid);
+      if (row) entries.push(toRecord(row));
+    }
+    const result: SearchResult = { entries, included: [], hasMore: page.hasMore };
+    if (page.total !== undefined) result.total = page.total;
+    return result;
+  }
+
+  create(resource: StoredResource, options: WriteOptions = {}): VersionRecord {
+    return this.writable().create.immediate(resource, options);
+  }
+
+  update(resource: StoredResource, options: WriteOptions = {}): { record: VersionRecord; created: boolean } {
+    return this.writable().update.immediate(resource, options);
+  }
+
+  delete(resourceType: string, id: string, options: WriteOptions = {}): VersionRecord | undefined {
+    return this.writable().delete.immediate(resourceType, id, options);
+  }
+
+  private writable() {
+    if (!this.writers) throw new Error('this connection is read-only');
+    return this.writers;
+  }
+
+  private doCreate(resource: StoredResource, options: WriteOptions): VersionRecord {
+    const type = resource.resourceType;
+    if (this.selectCurrent.get(type, resource.id)) throw conflict(`${type}/${resource.id} already exists`);
+    if (options.ifMatch !== undefined) throw conflict(`${type}/${resource.id} does not exist`);
+    return this.writeContent(undefined, resource, options.method ?? 'POST');
+  }
+
+  private doUpdate(resource: StoredResource, options: WriteOptions): { record: VersionRecord; created: boolean } {
+    const cur = this.selectCurrent.get(resource.resourceType, resource.id);
+    const exists = cur !== undefined && cur.deleted === 0;
+    if (options.ifMatch !== undefined) checkIfMatch(resource.resourceType, resource.id, cur, options.ifMatch);
+    const record = this.writeContent(cur, resource, options.method ?? 'PUT');
+    return { record, created: !exists };
+  }
+
+  private doDelete(resourceType: string, id: string, options: WriteOptions): VersionRecord | undefined {
+    const cur = this.selectCurrent.get(resourceType, id);
+    if (!cur || cur.deleted === 1) return undefined;
+    if (options.ifMatch !== undefined) checkIfMatch(resourceType, id, cur, options.ifMatch);
+    const version = cur.version + 1;
+    const lastUpdated = this.nextInstant(cur);
+    this.updateResource.run(version, lastUpdated, 1, cur.rid);
+    this.insertVersion.run(cur.rid, version, resourceType, lastUpdated, 1, options.method ?? 'DELETE', null);
+    this.index.remove(this.db, cur.rid);
+    return toRecord({
+      rid: cur.rid, type: resourceType, id, version, last_updated: lastUpdated, deleted: 1,
+      method: options.method ?? 'DELETE', content: null,
+    });
+  }
+
+  private writeContent(cur: CurrentRow | undefined, resource: StoredResource, method: VersionRecord['method']) {
+    const version = cur ? cur.version + 1 : 1;
+    const lastUpdated = this.nextInstant(cur);
+    const stored: StoredResource = {
+      ...resource,
+      meta: { ...resource.meta, versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() },
+    };
+    const content = JSON.stringify(stored);
+    let rid: number;
+    if (cur) {
+      rid = cur.rid;
+      this.updateResource.run(version, lastUpdated, 0, rid);
+    } else {
+      rid = Number(this.insertResource.run(resource.resourceType, resource.id, version, lastUpdated, 0).lastInsertRowid);
+    }
+    this.insertVersion.run(rid, version, resource.resourceType, lastUpdated, 0, method, content);
+    this.index.write(this.db, rid, stored);
+    const record: VersionRecord = {
+      resourceType: stored.resourceType, id: stored.id, versionId: String(version),
+      lastUpdated: stored.meta!.lastUpdated!, deleted: false, method,
+      // A fresh parse, so the caller never shares objects with its input or with later reads.
+      resource: JSON.parse(content) as Resource,
+    };
+    return record;
+  }
+
+  /** The clock's instant, but always after the resource's previous version (another process's clock may lag). */
+  private nextInstant(cur: CurrentRow | undefined): number {
+    const now = this.clock.now().getTime();
+    return cur ? Math.max(now, cur.last_updated + 1) : now;
+  }
+}
+
+/** If-Match accepts the bare versionId and tolerates the ETag form W/"n". */
+function checkIfMatch(type: string, id: string, cur: CurrentRow | undefined, ifMatch: string): void {
+  if (!cur || cur.deleted === 1) throw conflict(`${type}/${id} does not exist, so If-Match cannot match`);
+  const expected = ifMatch.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  if (expected !== String(cur.version)) {
+    throw preconditionFailed(`${type}/${id} is at version ${cur.version}, not ${expected}`);
+  }
+}
