@@ -24,4 +24,6 @@ export interface LucarneConfig {
   /** Default and maximum page sizes of searches and histories. */
   defaultPageSize: number;
   maxPageSize: number;
+  /** How long in-flight requests may take to finish at shutdown (LUCARNE_SHUTDOWN_TIMEOUT_MS, default 10 s). */
+  shutdownTimeoutMs: number;
 }

@@ -1,0 +1,117 @@
+/**
+ * The one JSON Schema of Lucarne's settings. Each property names the environment variable that sets it
+ * (`x-env`) and its default; the loader, the README table and the tests all read this object.
+ * Property names are those of LucarneConfig and of the optional JSON config file.
+ */
+export interface SettingSchema {
+  type: 'integer' | 'string' | 'boolean' | 'array';
+  description: string;
+  'x-env': string;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  enum?: readonly string[];
+  format?: string;
+  items?: { type: 'string'; minLength?: number };
+  minItems?: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const settingsSchema = {
+  port: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 8080,
+    'x-env': 'PORT',
+    description: 'TCP port of the HTTP server (0 picks a free port).',
+  },
+  host: {
+    type: 'string',
+    minLength: 1,
+    default: '0.0.0.0',
+    'x-env': 'LUCARNE_HOST',
+    description: 'Interface to listen on.',
+  },
+  dataDir: {
+    type: 'string',
+    minLength: 1,
+    default: './data',
+    'x-env': 'LUCARNE_DATA_DIR',
+    description: 'Folder of the embedded store (created if missing).',
+  },
+  baseUrl: {
+    type: 'string',
+    format: 'uri',
+    'x-env': 'LUCARNE_BASE_URL',
+    description: 'Public base URL of the FHIR API, written into links and Location headers (default http://localhost:PORT/fhir).',
+  },
+  mongodbUrl: {
+    type: 'string',
+    minLength: 1,
+    'x-env': 'MONGODB_URL',
+    description: 'MongoDB connection string; when set, the MongoDB backend is used instead of the embedded store.',
+  },
+  maxBodyBytes: {
+    type: 'integer',
+    minimum: 1024,
+    default: 16 * 1024 * 1024,
+    'x-env': 'LUCARNE_MAX_BODY_BYTES',
+    description: 'Largest accepted request body in bytes; larger bodies get 413.',
+  },
+  corsOrigins: {
+    type: 'array',
+    items: { type: 'string', minLength: 1 },
+    default: ['*'],
+    'x-env': 'LUCARNE_CORS_ORIGINS',
+    description: 'Origins allowed by CORS, comma separated in the environment; * allows any.',
+  },
+  logLevel: {
+    type: 'string',
+    enum: LOG_LEVELS,
+    default: 'info',
+    'x-env': 'LOG_LEVEL',
+    description: 'Log level of the JSON logs (fatal, error, warn, info, debug, trace, silent).',
+  },
+  allowMultipleDelete: {
+    type: 'boolean',
+    default: false,
+    'x-env': 'LUCARNE_ALLOW_MULTIPLE_DELETE',
+    description: 'Whether a conditional delete may delete several resources at once.',
+  },
+  defaultPageSize: {
+    type: 'integer',
+    minimum: 1,
+    default: 20,
+    'x-env': 'LUCARNE_DEFAULT_PAGE_SIZE',
+    description: 'Page size of searches and histories when the request has no _count.',
+  },
+  maxPageSize: {
+    type: 'integer',
+    minimum: 1,
+    default: 1000,
+    'x-env': 'LUCARNE_MAX_PAGE_SIZE',
+    description: 'Largest page size a request may ask for with _count.',
+  },
+  shutdownTimeoutMs: {
+    type: 'integer',
+    minimum: 0,
+    default: 10000,
+    'x-env': 'LUCARNE_SHUTDOWN_TIMEOUT_MS',
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the server closes anyway.',
+  },
+} as const satisfies Record<string, SettingSchema>;
+
+export type SettingName = keyof typeof settingsSchema;
+
+/** The JSON Schema that a complete configuration must satisfy (after defaults and the environment). */
+export const configSchema = {
+  $id: 'https://lucarne.invalid/schemas/config.json',
+  type: 'object',
+  additionalProperties: false,
+  // baseUrl is derived from port when absent, so only an invalid port can leave it unset.
+  required: Object.keys(settingsSchema).filter((k) => k !== 'mongodbUrl' && k !== 'baseUrl'),
+  properties: settingsSchema,
+} as const;
