@@ -1,0 +1,87 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Patient } from '@medplum/fhirtypes';
+import { describeEmbeddedStoreContract } from './embedded-store.contract';
+import { databaseFileName, openEmbeddedStore, type EmbeddedStore } from './embedded-store';
+import { nullSearchIndex } from './null-search-index';
+import type { EmbeddedSearchIndex } from './search-index';
+
+describeEmbeddedStoreContract('embedded (null search index)', () => nullSearchIndex);
+
+describe('embedded store specifics', () => {
+  let dir: string;
+  const stores: EmbeddedStore[] = [];
+  const open = (index: EmbeddedSearchIndex = nullSearchIndex) => {
+    const store = openEmbeddedStore({ dataDir: join(dir, 'nested', 'data'), index });
+    stores.push(store);
+    return store;
+  };
+  const patient = (id: string, extra: Partial<Patient> = {}): Patient & { id: string } => ({ resourceType: 'Patient', id, ...extra });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lucarne-embedded-'));
+  });
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates its folder, keeps data across reopen and migrates idempotently', async () => {
+    const first = open();
+    await first.create(patient('a'));
+    await first.update(patient('a', { active: true }));
+    await first.close();
+    expect(existsSync(join(dir, 'nested', 'data', databaseFileName))).toBe(true);
+    const second = open();
+    expect((await second.read('Patient', 'a'))?.versionId).toBe('2');
+    expect((await second.update(patient('a'))).record.versionId).toBe('3');
+  });
+
+  it('puts the database in WAL mode', () => {
+    const store = open();
+    const db = new Database(store.file, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('calls the index in the same transaction: an index failure undoes the resource write', async () => {
+    const written: number[] = [];
+    const removed: number[] = [];
+    let failNext = false;
+    const index: EmbeddedSearchIndex = {
+      ...nullSearchIndex,
+      write: (_db, rid) => {
+        if (failNext) throw new Error('index failure');
+        written.push(rid);
+      },
+      remove: (_db, rid) => void removed.push(rid),
+    };
+    const store = open(index);
+    await store.create(patient('a'));
+    await store.delete('Patient', 'a');
+    expect(written).toHaveLength(1);
+    expect(removed).toEqual(written);
+    failNext = true;
+    await expect(store.update(patient('a', { active: true }))).rejects.toThrow('index failure');
+    expect((await store.read('Patient', 'a'))?.versionId).toBe('2');
+    expect((await store.history({ count: 10, offset: 0 })).total).toBe(2);
+  });
+
+  it('turns a write to the store inside its own transaction into an error instead of a deadlock', async () => {
+    const store = open();
+    await expect(store.transaction(async () => store.create(patient('x')))).rejects.toThrow(/tx view/);
+    expect(await store.read('Patient', 'x')).toBeUndefined();
+  });
+
+  it('rejects writes after close, and close twice is harmless', async () => {
+    const store = open();
+    await store.close();
+    await store.close();
+    await expect(store.create(patient('a'))).rejects.toThrow(/closed/);
+  });
+});
