@@ -1,0 +1,32 @@
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { issue, type IssueCode } from '../../kernel/errors';
+
+/**
+ * Issue codes a validator emits. Rule violations (the resource is well-formed JSON FHIR but breaks a rule of
+ * the definitions) answer 422; every other error is structural and answers 400.
+ */
+export const RULE_ISSUE_CODES: ReadonlySet<IssueCode> = new Set<IssueCode>([
+  'required',
+  'code-invalid',
+  'invariant',
+  'business-rule',
+]);
+
+/** Deeper JSON than this is rejected with a single issue instead of being walked. */
+export const MAX_DEPTH = 100;
+
+/** Mutable state of one validation run. */
+export class ValidationContext {
+  readonly issues: OperationOutcomeIssue[] = [];
+  depthExceeded = false;
+  /** Ids of the resources contained in the resource currently being walked (for `#id` references). */
+  containedIds: ReadonlySet<string> = new Set();
+
+  error(code: IssueCode, diagnostics: string, expression: string): void {
+    this.issues.push(issue(code, diagnostics, expression));
+  }
+
+  warning(code: IssueCode, diagnostics: string, expression: string): void {
+    this.issues.push(issue(code, diagnostics, expression, 'warning'));
+  }
+}
