@@ -40,7 +40,7 @@ function fail(opIndex: number, message: string, status = 400): FhirError {
 
 function valueOf(param: ParametersParameter): { value: unknown; type?: string } | undefined {
   const key = Object.keys(param).find((k) => k.startsWith('value'));
-  if (key) return { value: (param as Record<string, unknown>)[key], type: key.slice('value'.length) };
+  if (key) return { value: (param as unknown as Record<string, unknown>)[key], type: key.slice('value'.length) };
   if (param.part) {
     const built: Record<string, unknown> = {};
     for (const part of param.part) {

@@ -60,7 +60,7 @@ function parentOf(doc: Json, tokens: string[], index: number): Container {
   let node = doc;
   for (const token of tokens.slice(0, -1)) {
     if (Array.isArray(node)) node = node[arrayIndex(token, node.length, false, index)];
-    else if (isContainer(node) && hasOwn(node, token)) node = node[token];
+    else if (isContainer(node) && hasOwn(node, token)) node = (node as Record<string, Json>)[token];
     else throw opError(index, `path "/${tokens.join('/')}" does not exist`);
   }
   if (!isContainer(node)) throw opError(index, `path "/${tokens.join('/')}" does not exist`);
