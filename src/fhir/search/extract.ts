@@ -1,0 +1,139 @@
+import type { Resource, SearchParameter } from '@medplum/fhirtypes';
+import type { Definitions } from '../conformance/definitions';
+import { compilePath, rootType, splitUnion, UnsupportedExpression, type PathNode, type PathProgram } from './extract-path';
+import { TypeModel } from './extract-types';
+import { emitValue, type ValueContext } from './extract-values';
+import type { IndexEntry } from './index-entry';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fhirpath = require('fhirpath') as { compile(expr: string, model: unknown): (r: unknown) => unknown[] };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const r4Model = require('fhirpath/fhir-context/r4') as unknown;
+
+/** Kinds stored in index tables; composite and special parameters are handled by later work (issue 3). */
+export const INDEXED_KINDS = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
+/** Served from the resources table itself, never indexed. */
+const FROM_RESOURCE_ROW = new Set(['_id', '_lastUpdated']);
+
+export interface CompiledParam {
+  code: string;
+  kind: string;
+  param: SearchParameter;
+  programs: PathProgram[];
+  /** How many of the programs use the fhirpath package (for diagnostics and the benchmark). */
+  fallbacks: number;
+}
+
+export interface Extractor {
+  /** Every index entry of a resource, deduplicated. */
+  extract(resource: Resource): IndexEntry[];
+  /** The compiled parameters of a type (compiled once, on first use). */
+  compiled(resourceType: string): readonly CompiledParam[];
+}
+
+export interface ExtractorOptions extends ValueContext {}
+
+export function createExtractor(definitions: Definitions, options: ExtractorOptions = {}): Extractor {
+  const model = new TypeModel(definitions);
+  const byType = new Map<string, CompiledParam[]>();
+  const ctx: ValueContext = { baseUrl: options.baseUrl?.replace(/\/+$/, '') };
+
+  const compiled = (resourceType: string): CompiledParam[] => {
+    let list = byType.get(resourceType);
+    if (!list) {
+      list = compileType(definitions, model, resourceType);
+      byType.set(resourceType, list);
+    }
+    return list;
+  };
+
+  const extract = (resource: Resource): IndexEntry[] => {
+    const entries: IndexEntry[] = [];
+    const seen = new Set<string>();
+    const emit = (e: IndexEntry) => {
+      const key = entryKey(e);
+      if (seen.has(key)) return;
+      seen.add(key);
+      entries.push(e);
+    };
+    for (const p of compiled(resource.resourceType)) {
+      for (const program of p.programs) {
+        const nodes = program(resource);
+        for (let i = 0; i < nodes.length; i++) emitValue(p.kind, p.code, 0, nodes[i], ctx, emit);
+      }
+    }
+    return entries;
+  };
+
+  return { extract, compiled };
+}
+
+function compileType(definitions: Definitions, model: TypeModel, resourceType: string): CompiledParam[] {
+  const result: CompiledParam[] = [];
+  for (const param of definitions.searchParameters(resourceType)) {
+    const code = param.code as string;
+    if (!param.expression || !INDEXED_KINDS.has(param.type) || FROM_RESOURCE_ROW.has(code)) continue;
+    const programs: PathProgram[] = [];
+    let fallbacks = 0;
+    for (const part of splitUnion(param.expression)) {
+      const root = rootType(part);
+      if (root !== resourceType && root !== 'Resource' && root !== 'DomainResource') continue;
+      try {
+        programs.push(compilePath(model, resourceType, part));
+      } catch (e) {
+        if (!(e instanceof UnsupportedExpression)) throw e;
+        programs.push(fallback(part, param.type));
+        fallbacks++;
+      }
+    }
+    if (programs.length > 0) result.push({ code, kind: param.type, param, programs, fallbacks });
+  }
+  return result;
+}
+
+function fallback(part: string, kind: string): PathProgram {
+  const fn = fhirpath.compile(part, r4Model);
+  return (resource) => {
+    let values: unknown[];
+    try {
+      values = fn(resource);
+    } catch {
+      return [];
+    }
+    return values.map((v): PathNode => ({ v, t: guessType(v, kind) }));
+  };
+}
+
+/** The fhirpath package returns plain JSON; recover the data type from the shape where it matters. */
+function guessType(v: unknown, kind: string): string {
+  if (typeof v === 'string') return kind === 'date' ? 'dateTime' : 'string';
+  if (typeof v !== 'object' || v === null) return typeof v;
+  const r = v as Record<string, unknown>;
+  if ('family' in r || 'given' in r) return 'HumanName';
+  if ('line' in r || 'city' in r || 'postalCode' in r || 'country' in r) return 'Address';
+  if ('coding' in r) return 'CodeableConcept';
+  if ('reference' in r) return 'Reference';
+  if ('start' in r || 'end' in r) return 'Period';
+  if ('low' in r || 'high' in r) return 'Range';
+  if (typeof r.value === 'number') return 'Quantity';
+  return 'unknown';
+}
+
+function entryKey(e: IndexEntry): string {
+  switch (e.kind) {
+    case 'string':
+      return `s\0${e.code}\0${e.group}\0${e.exact}`;
+    case 'token':
+      return `t\0${e.code}\0${e.group}\0${e.system}\0${e.value}`;
+    case 'reference':
+      return `r\0${e.code}\0${e.group}\0${e.targetType}\0${e.targetId}\0${e.url}\0${e.version}`;
+    case 'date':
+      return `d\0${e.code}\0${e.group}\0${e.low}\0${e.high}`;
+    case 'number':
+      return `n\0${e.code}\0${e.group}\0${e.value}`;
+    case 'quantity':
+      return `q\0${e.code}\0${e.group}\0${e.value}\0${e.system}\0${e.unit}\0${e.low}\0${e.high}`;
+    case 'uri':
+      return `u\0${e.code}\0${e.group}\0${e.value}`;
+  }
+}

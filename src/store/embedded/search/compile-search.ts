@@ -1,0 +1,87 @@
+import type { Definitions } from '../../../fhir/conformance/definitions';
+import type { SearchRequest, SortRule } from '../../../fhir/search/search-request';
+import { compileFilter, inList, type Sql } from './compile-filter';
+import { TABLE_OF_KIND } from './index-schema';
+import type { ParamIds } from './param-ids';
+
+export interface CompiledSearch {
+  /** Page query: selects `rid`, already limited to count + 1 rows (the extra one tells hasMore). */
+  page: Sql;
+  /** COUNT(*) over the same conditions. */
+  count: Sql;
+}
+
+/**
+ * SearchRequest -> parameterised SQL over `resources r`. Table and column names come only from our own
+ * constants and the param ids are integers from idx_param; every client value is a bound argument.
+ */
+export function compileSearch(definitions: Definitions, ids: ParamIds, request: SearchRequest): CompiledSearch {
+  const types = request.resourceTypes;
+  const where: Sql[] = [];
+  const t = inList(types);
+  where.push({ text: `r.type ${t.text}`, args: t.args });
+  where.push({ text: 'r.deleted = 0', args: [] });
+  if (request.compartment) where.push(compartmentCondition(definitions, ids, types, request.compartment));
+  for (const filter of request.filters) where.push(compileFilter(filter, types, ids));
+
+  const whereText = where.map((w) => w.text).join(' AND ');
+  const whereArgs = where.flatMap((w) => w.args);
+  const order = request.sort.map((s) => sortTerm(definitions, ids, types, s));
+  const orderText = [...order.map((o) => o.text), 'r.rid'].join(', ');
+  const orderArgs = order.flatMap((o) => o.args);
+  return {
+    page: {
+      text: `SELECT r.rid AS rid FROM resources r WHERE ${whereText} ORDER BY ${orderText} LIMIT ? OFFSET ?`,
+      args: [...whereArgs, ...orderArgs, request.count + 1, request.offset],
+    },
+    count: { text: `SELECT COUNT(*) AS n FROM resources r WHERE ${whereText}`, args: whereArgs },
+  };
+}
+
+function sortTerm(definitions: Definitions, ids: ParamIds, types: readonly string[], rule: SortRule): Sql {
+  const dir = rule.descending ? 'DESC' : 'ASC';
+  if (rule.code === '_id') return { text: `r.id ${dir}`, args: [] };
+  if (rule.code === '_lastUpdated') return { text: `r.last_updated ${dir}`, args: [] };
+  const kind = definitions.searchParameter(types[0], rule.code)?.type ?? '';
+  const table = TABLE_OF_KIND[kind];
+  const pids = ids.lookup(types, rule.code);
+  if (!table || pids.length === 0) return { text: `0 ${dir}`, args: [] };
+  const agg = rule.descending ? 'MAX' : 'MIN';
+  const column =
+    kind === 'string' ? 'norm'
+    : kind === 'token' ? 'code'
+    : kind === 'reference' ? "target_type || '/' || target_id || url"
+    : kind === 'date' ? (rule.descending ? 'high' : 'low')
+    : 'value';
+  const p = inList(pids);
+  const sub = `(SELECT ${agg}(${column}) FROM ${table} WHERE rid = r.rid AND param_id ${p.text})`;
+  // Resources without a value come last in both directions.
+  return { text: `${sub} IS NULL, ${sub} ${dir}`, args: [...p.args, ...p.args] };
+}
+
+/** Patient/123/Observation: the Observation parameters the compartment definition lists, pointing at it. */
+function compartmentCondition(
+  definitions: Definitions,
+  ids: ParamIds,
+  types: readonly string[],
+  compartment: { resourceType: string; id: string },
+): Sql {
+  const ors: Sql[] = [];
+  if (compartment.resourceType === 'Patient') {
+    if (types.includes('Patient')) ors.push({ text: "(r.type = 'Patient' AND r.id = ?)", args: [compartment.id] });
+    const pids: number[] = [];
+    for (const type of types) {
+      const entry = definitions.patientCompartment.resource?.find((e) => e.code === type);
+      for (const code of entry?.param ?? []) pids.push(...ids.lookup([type], code));
+    }
+    if (pids.length > 0) {
+      const p = inList(pids);
+      ors.push({
+        text: `r.rid IN (SELECT rid FROM idx_reference WHERE param_id ${p.text} AND target_id = ? AND target_type = ?)`,
+        args: [...p.args, compartment.id, compartment.resourceType],
+      });
+    }
+  }
+  if (ors.length === 0) return { text: '0', args: [] };
+  return { text: `(${ors.map((o) => o.text).join(' OR ')})`, args: ors.flatMap((o) => o.args) };
+}
