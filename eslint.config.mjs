@@ -17,4 +17,10 @@ export default tseslint.config(
     ignores: ['src/http/**'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'express', message: 'Only src/http imports express.' }] }] },
   },
+  {
+    // The CommonJS entry points (bin shim, tool configs) run directly under Node.
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
