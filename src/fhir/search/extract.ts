@@ -31,7 +31,7 @@ export interface Extractor {
   compiled(resourceType: string): readonly CompiledParam[];
 }
 
-export interface ExtractorOptions extends ValueContext {}
+export type ExtractorOptions = ValueContext;
 
 export function createExtractor(definitions: Definitions, options: ExtractorOptions = {}): Extractor {
   const model = new TypeModel(definitions);

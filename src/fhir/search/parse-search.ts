@@ -1,0 +1,186 @@
+import type { SearchParameter } from '@medplum/fhirtypes';
+import { badRequest } from '../../kernel/errors';
+import type { Definitions } from '../conformance/definitions';
+import {
+  parseDate, parseMissing, parseNumber, parseQuantity, parseReference, parseString, parseToken, parseUri, splitOr,
+  type ValueContext,
+} from './parse-values';
+import type { SearchFilter, SearchRequest, SearchValue, SortRule } from './search-request';
+
+export const DEFAULT_COUNT = 20;
+export const MAX_COUNT = 1000;
+
+/** Result parameters handled by the REST layer: never filters, never unknown. */
+const RESULT_PARAMETERS = new Set([
+  '_format', '_pretty', '_summary', '_elements', '_include', '_revinclude', '_contained', '_containedType', '_type',
+]);
+
+/** Modifiers accepted per parameter type (besides `:[type]` on references). */
+const MODIFIERS: Record<string, ReadonlySet<string>> = {
+  string: new Set(['exact', 'contains', 'missing']),
+  token: new Set(['not', 'missing', 'text', 'of-type']),
+  reference: new Set(['missing', 'identifier']),
+  date: new Set(['missing']),
+  number: new Set(['missing']),
+  quantity: new Set(['missing']),
+  uri: new Set(['missing', 'below']),
+};
+
+const PARSERS: Record<string, (raw: string, c: ValueContext) => SearchValue> = {
+  string: parseString,
+  token: parseToken,
+  reference: parseReference,
+  date: parseDate,
+  number: parseNumber,
+  quantity: parseQuantity,
+  uri: parseUri,
+};
+
+export interface ParseSearchOptions {
+  /** Public base URL: absolute references under it are searched as local ones. */
+  baseUrl?: string;
+  defaultCount?: number;
+  maxCount?: number;
+}
+
+export interface ParsedSearch {
+  request: SearchRequest;
+  /** Parameters (as sent, with modifier) that are not known or not supported for the type. */
+  unknown: string[];
+}
+
+/**
+ * Query string -> SearchRequest. Comma separates OR values, a repeated parameter ANDs, `\` escapes `,|$\`.
+ * Empty values are ignored. `_count` above the maximum is clamped, not refused: R4 treats `_count` as a hint
+ * the server may lower. Malformed values throw FhirError 400 naming the parameter.
+ */
+export function parseSearchRequest(
+  definitions: Definitions,
+  resourceType: string | readonly string[] | undefined,
+  query: URLSearchParams | Record<string, string | string[] | undefined>,
+  options: ParseSearchOptions = {},
+): ParsedSearch {
+  const types =
+    typeof resourceType === 'string' ? [resourceType]
+    : resourceType ? [...resourceType]
+    : systemTypes(definitions, query);
+  const request: SearchRequest = {
+    resourceTypes: types,
+    filters: [],
+    sort: [],
+    count: options.defaultCount ?? DEFAULT_COUNT,
+    offset: 0,
+    total: 'none',
+  };
+  const unknown: string[] = [];
+  const baseUrl = options.baseUrl?.replace(/\/+$/, '');
+
+  for (const [key, raw] of entries(query)) {
+    if (RESULT_PARAMETERS.has(key)) continue;
+    switch (key) {
+      case '_count':
+        request.count = Math.min(nonNegativeInt(key, raw), options.maxCount ?? MAX_COUNT);
+        continue;
+      case '_offset':
+        request.offset = nonNegativeInt(key, raw);
+        continue;
+      case '_total':
+        if (raw !== 'none' && raw !== 'estimate' && raw !== 'accurate') {
+          throw badRequest(`_total must be none, estimate or accurate`, key);
+        }
+        request.total = raw;
+        continue;
+      case '_sort':
+        request.sort.push(...parseSort(definitions, types, raw));
+        continue;
+    }
+    if (raw === '') continue;
+    const colon = key.indexOf(':');
+    const code = colon >= 0 ? key.slice(0, colon) : key;
+    const modifier = colon >= 0 ? key.slice(colon + 1) : undefined;
+    const param = commonParameter(definitions, types, code);
+    if (!param || !PARSERS[param.type]) {
+      unknown.push(key);
+      continue;
+    }
+    checkModifier(definitions, key, param, modifier, code);
+    const context: ValueContext = {
+      name: key, param, modifier, baseUrl, isResourceType: (t) => definitions.isResourceType(t),
+    };
+    const values =
+      modifier === 'missing'
+        ? [parseMissing(raw, context)]
+        : splitOr(raw).filter((v) => v !== '').map((v) => PARSERS[param.type](v, context));
+    if (values.length === 0) continue;
+    const filter: SearchFilter = { code, param, values };
+    if (modifier !== undefined) filter.modifier = modifier;
+    request.filters.push(filter);
+  }
+  return { request, unknown };
+}
+
+function* entries(query: URLSearchParams | Record<string, string | string[] | undefined>): Generator<[string, string]> {
+  if (query instanceof URLSearchParams) {
+    for (const [k, v] of query) yield [k, v];
+    return;
+  }
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) yield [k, one];
+  }
+}
+
+/** System-level search: the types named by `_type` (comma-separated, repeatable), or every type. */
+function systemTypes(
+  definitions: Definitions, query: URLSearchParams | Record<string, string | string[] | undefined>,
+): string[] {
+  const named = [...entries(query)].filter(([k]) => k === '_type').flatMap(([, v]) => v.split(','));
+  const types = named.map((t) => t.trim()).filter(Boolean);
+  for (const t of types) if (!definitions.isResourceType(t)) throw badRequest(`_type: unknown type '${t}'`, '_type');
+  return types.length > 0 ? [...new Set(types)] : [...definitions.resourceTypes];
+}
+
+function nonNegativeInt(name: string, raw: string): number {
+  if (!/^\d{1,9}$/.test(raw)) throw badRequest(`${name} must be a non-negative integer, got '${raw}'`, name);
+  return Number(raw);
+}
+
+/** The definition of `code` if every searched type has it with the same kind. */
+function commonParameter(definitions: Definitions, types: string[], code: string): SearchParameter | undefined {
+  let found: SearchParameter | undefined;
+  for (const type of types) {
+    const param = definitions.searchParameter(type, code);
+    if (!param || (found && found.type !== param.type)) return undefined;
+    found ??= param;
+  }
+  return found;
+}
+
+function checkModifier(
+  definitions: Definitions, key: string, param: SearchParameter, modifier: string | undefined, code: string,
+): void {
+  if (modifier === undefined) return;
+  if (MODIFIERS[param.type]?.has(modifier)) {
+    if ((code === '_id' || code === '_lastUpdated') && modifier !== 'not') {
+      throw badRequest(`${key}: modifier :${modifier} is not supported on ${code}`, key);
+    }
+    return;
+  }
+  if (param.type === 'reference' && definitions.isResourceType(modifier)) {
+    const targets = param.target ?? [];
+    if (targets.length === 0 || targets.includes(modifier as never)) return;
+    throw badRequest(`${key}: ${modifier} is not a target type of ${code}`, key);
+  }
+  throw badRequest(`${key}: unknown or unsupported modifier :${modifier} for a ${param.type} parameter`, key);
+}
+
+function parseSort(definitions: Definitions, types: string[], raw: string): SortRule[] {
+  return raw.split(',').map((item) => {
+    const descending = item.startsWith('-');
+    const code = descending ? item.slice(1) : item;
+    if (code === '_id' || code === '_lastUpdated') return { code, descending };
+    const param = commonParameter(definitions, types, code);
+    if (!param || !PARSERS[param.type]) throw badRequest(`_sort: cannot sort on '${code}'`, '_sort');
+    return { code, descending };
+  });
+}
