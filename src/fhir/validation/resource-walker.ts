@@ -92,7 +92,7 @@ export class ResourceWalker {
         if (key === 'resourceType' && resourceRoot) continue;
         const primitive = key.charCodeAt(0) === 95 /* _ */ ? node.fields.get(key.slice(1)) : undefined;
         if (primitive?.primitive) this.primitiveExtension(value, primitive, `${path}.${primitive.name}`, depth, ctx);
-        else ctx.error('structure', `Unknown element '${key.slice(0, 64)}'`, childPath);
+        else ctx.error('structure', `Unknown element '${shortKey(key)}'`, `${path}.${shortKey(key)}`);
         continue;
       }
       if (field.choiceGroup) {
@@ -234,6 +234,10 @@ export class ResourceWalker {
       ctx.error('code-invalid', `${what} in the required value set ${field.requiredBinding}`, path);
     }
   }
+}
+
+function shortKey(key: string): string {
+  return key.length > 64 ? `${key.slice(0, 64)}...` : key;
 }
 
 function containedIds(resource: JsonObject): ReadonlySet<string> {

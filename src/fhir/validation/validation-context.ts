@@ -15,6 +15,9 @@ export const RULE_ISSUE_CODES: ReadonlySet<IssueCode> = new Set<IssueCode>([
 /** Deeper JSON than this is rejected with a single issue instead of being walked. */
 export const MAX_DEPTH = 100;
 
+/** A hostile resource could raise an issue per key; the outcome stays bounded. */
+export const MAX_ISSUES = 1000;
+
 /** Mutable state of one validation run. */
 export class ValidationContext {
   readonly issues: OperationOutcomeIssue[] = [];
@@ -23,10 +26,18 @@ export class ValidationContext {
   containedIds: ReadonlySet<string> = new Set();
 
   error(code: IssueCode, diagnostics: string, expression: string): void {
-    this.issues.push(issue(code, diagnostics, expression));
+    this.add(code, diagnostics, expression, 'error');
   }
 
   warning(code: IssueCode, diagnostics: string, expression: string): void {
-    this.issues.push(issue(code, diagnostics, expression, 'warning'));
+    this.add(code, diagnostics, expression, 'warning');
+  }
+
+  private add(code: IssueCode, diagnostics: string, expression: string, severity: 'error' | 'warning'): void {
+    if (this.issues.length < MAX_ISSUES) {
+      this.issues.push(issue(code, diagnostics, expression, severity));
+    } else if (this.issues.length === MAX_ISSUES) {
+      this.issues.push(issue('too-costly', `More than ${MAX_ISSUES} issues; the rest are not reported`, expression));
+    }
   }
 }

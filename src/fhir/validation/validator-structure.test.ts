@@ -60,6 +60,16 @@ describe('unknown elements', () => {
       ['structure', 'Patient.name[0].resourceType'],
     ]);
   });
+
+  it('bounds the number of issues and the length of echoed keys', () => {
+    const hostile: Record<string, unknown> = { resourceType: 'Patient' };
+    for (let i = 0; i < 5000; i++) hostile[`k${i}`] = 1;
+    const issues = validator.validate(hostile);
+    expect(issues).toHaveLength(1001);
+    expect(issues[1000].code).toBe('too-costly');
+    const [long] = validator.validate({ resourceType: 'Patient', ['x'.repeat(100_000)]: 1 });
+    expect(long.expression?.[0]).toBe(`Patient.${'x'.repeat(64)}...`);
+  });
 });
 
 describe('primitive extensions (_element)', () => {
