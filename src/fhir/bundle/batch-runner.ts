@@ -1,0 +1,42 @@
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import { FhirError } from '../../kernel/errors';
+import type { FhirHandler } from '../rest/handler';
+import type { ServerContext } from '../rest/server-context';
+import type { BundlePlan } from './bundle-plan';
+import { entryLabel } from './bundle-plan';
+import { failureEntry, statusLine, successEntry } from './bundle-response';
+import { resolveConditionalReferences } from './conditional-references';
+import { runEntry } from './entry-request';
+
+/**
+ * Runs a batch Bundle: each entry on its own against ctx.store (no shared transaction), in the submitted
+ * order. A failed entry answers its status and OperationOutcome in entry.response; the others still run.
+ * References between entries are left alone, as R4 says a batch must not depend on them.
+ */
+export async function runBatch(ctx: ServerContext, plan: BundlePlan, dispatch: FhirHandler): Promise<Bundle> {
+  const entries: BundleEntry[] = [];
+  for (const entry of plan.entries) {
+    const rejected = plan.rejected.get(entry.index);
+    if (rejected) {
+      entries.push(failureEntry(rejected));
+      continue;
+    }
+    try {
+      await resolveConditionalReferences(ctx, ctx.store, entry);
+      entries.push(successEntry(await runEntry(ctx, entry, ctx.store, dispatch), ctx.config.baseUrl));
+    } catch (e) {
+      if (e instanceof FhirError) {
+        entries.push(failureEntry(e));
+      } else {
+        ctx.logger.error({ err: e, entry: entryLabel(entry) }, 'batch entry failed unexpectedly');
+        entries.push({
+          response: {
+            status: statusLine(500),
+            outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: `${entryLabel(entry)}: internal error` }] },
+          },
+        });
+      }
+    }
+  }
+  return { resourceType: 'Bundle', type: 'batch-response', entry: entries };
+}

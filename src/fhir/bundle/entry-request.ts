@@ -1,0 +1,59 @@
+import { FhirError, issue } from '../../kernel/errors';
+import type { FhirStore } from '../../store/store';
+import type { FhirHandler } from '../rest/handler';
+import type { FhirRequest, FhirResponse } from '../rest/fhir-request';
+import type { ServerContext } from '../rest/server-context';
+import type { PlannedEntry } from './bundle-plan';
+import { entryLabel } from './bundle-plan';
+
+export function toRequest(entry: PlannedEntry): FhirRequest {
+  const request: FhirRequest = { method: entry.method, path: entry.path, query: entry.query, headers: { ...entry.headers } };
+  if (entry.body !== undefined) request.body = entry.body;
+  return request;
+}
+
+function relocate(expression: string, entry: PlannedEntry): string {
+  if (expression.startsWith('Bundle.entry[')) return expression;
+  const type = entry.resource?.resourceType;
+  if (type && (expression === type || expression.startsWith(`${type}.`) || expression.startsWith(`${type}[`))) {
+    return `Bundle.entry[${entry.index}].resource${expression.slice(type.length)}`;
+  }
+  return `Bundle.entry[${entry.index}] ${expression}`;
+}
+
+/** The same failure, with every issue saying which entry (position, method and url) it came from. */
+export function nameEntry(entry: PlannedEntry, error: FhirError): FhirError {
+  const label = entryLabel(entry);
+  const issues = (error.issues.length ? error.issues : [issue('processing', error.message)]).map((i) => {
+    const diagnostics = i.diagnostics ?? i.details?.text ?? i.code;
+    const named = diagnostics.startsWith(label) ? diagnostics : `${label}: ${diagnostics}`;
+    const expression = i.expression?.length ? i.expression.map((e) => relocate(e, entry)) : [`Bundle.entry[${entry.index}]`];
+    return { ...i, diagnostics: named, expression };
+  });
+  return new FhirError(error.status, issues);
+}
+
+/**
+ * Runs one entry through the router. A response with an error status counts as a failure too, so a handler
+ * that answers instead of throwing cannot let a transaction commit half of what was asked.
+ */
+export async function runEntry(
+  ctx: ServerContext,
+  entry: PlannedEntry,
+  store: FhirStore,
+  dispatch: FhirHandler,
+): Promise<FhirResponse> {
+  let response: FhirResponse;
+  try {
+    response = await dispatch(ctx, toRequest(entry), store);
+  } catch (e) {
+    if (e instanceof FhirError) throw nameEntry(entry, e);
+    throw e;
+  }
+  if (response.status >= 400) {
+    const body = response.body;
+    const issues = body?.resourceType === 'OperationOutcome' && body.issue?.length ? body.issue : [issue('processing', `status ${response.status}`)];
+    throw nameEntry(entry, new FhirError(response.status, issues));
+  }
+  return response;
+}

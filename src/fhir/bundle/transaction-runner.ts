@@ -1,0 +1,128 @@
+import type { Bundle } from '@medplum/fhirtypes';
+import { FhirError, issue } from '../../kernel/errors';
+import type { FhirStore } from '../../store/store';
+import type { FhirResponse } from '../rest/fhir-request';
+import type { FhirHandler } from '../rest/handler';
+import type { ServerContext } from '../rest/server-context';
+import type { BundlePlan, PlannedEntry } from './bundle-plan';
+import { entryLabel, transactionOrder } from './bundle-plan';
+import { successEntry } from './bundle-response';
+import { resolveConditionalReferences } from './conditional-references';
+import { nameEntry, runEntry } from './entry-request';
+import { findMatches } from './find-matches';
+import type { IdentityMap } from './reference-rewrite';
+import { rewriteEntryQuery, rewriteEntryReferences } from './reference-rewrite';
+
+function entryFailure(entry: PlannedEntry, status: number, code: 'invalid' | 'multiple-matches' | 'duplicate', message: string): FhirError {
+  return new FhirError(status, [issue(code, `${entryLabel(entry)}: ${message}`, `Bundle.entry[${entry.index}]`)]);
+}
+
+/** "Type" or "Type/id" of an entry URL; anything deeper (history, operations) has no identity of its own. */
+function target(entry: PlannedEntry): { type: string; id?: string } | undefined {
+  const parts = entry.path.split('/');
+  if (parts.length === 1) return { type: parts[0] };
+  if (parts.length === 2) return { type: parts[0], id: parts[1] };
+  return undefined;
+}
+
+async function single(ctx: ServerContext, tx: FhirStore, entry: PlannedEntry, type: string, criteria: URLSearchParams): Promise<string | undefined> {
+  let found;
+  try {
+    found = await findMatches(ctx, tx, type, criteria);
+  } catch (e) {
+    if (e instanceof FhirError) throw nameEntry(entry, e);
+    throw e;
+  }
+  if (found.length > 1) throw entryFailure(entry, 412, 'multiple-matches', 'the conditional criteria match several resources');
+  return found[0]?.id;
+}
+
+/**
+ * Decides the server identity of every POST and PUT entry before any of them runs, so that references
+ * between entries can be rewritten up front. POSTs get a fresh id unless their ifNoneExist matches one
+ * resource; conditional PUTs take the id of their single match (or a fresh one).
+ */
+async function resolveIdentities(ctx: ServerContext, tx: FhirStore, entries: PlannedEntry[]) {
+  const identities: IdentityMap = new Map();
+  const assigned = new Map<number, string>();
+  for (const entry of entries) {
+    if (entry.method !== 'POST' && entry.method !== 'PUT' && entry.method !== 'PATCH') continue;
+    const t = target(entry);
+    if (!t) continue;
+    let id = t.id;
+    if (entry.method === 'POST') {
+      if (t.id) throw entryFailure(entry, 400, 'invalid', 'a create must be POSTed to the type, not to an id');
+      const ifNoneExist = entry.headers['if-none-exist'];
+      id = ifNoneExist ? await single(ctx, tx, entry, t.type, new URLSearchParams(ifNoneExist.replace(/^[^?]*\?/, ''))) : undefined;
+      if (!id) assigned.set(entry.index, (id = ctx.ids.next()));
+    } else if (!id && entry.method === 'PUT') {
+      id = await single(ctx, tx, entry, t.type, entry.query);
+      if (!id) assigned.set(entry.index, (id = ctx.ids.next()));
+    }
+    if (entry.fullUrl && id) identities.set(entry.fullUrl, `${t.type}/${id}`);
+  }
+  return { identities, assigned };
+}
+
+/** R4: a resource identity may appear in only one of the DELETE, POST and PUT/PATCH steps. */
+function checkOverlap(entries: PlannedEntry[], identities: IdentityMap): void {
+  const owner = new Map<string, PlannedEntry>();
+  for (const entry of entries) {
+    if (entry.method === 'GET' || entry.method === 'HEAD') continue;
+    const t = target(entry);
+    const identity = t?.id ? `${t.type}/${t.id}` : entry.fullUrl ? identities.get(entry.fullUrl) : undefined;
+    if (!identity) continue;
+    const first = owner.get(identity);
+    if (first) {
+      throw entryFailure(entry, 400, 'duplicate', `${identity} is also the target of ${entryLabel(first)}; a transaction may change a resource once`);
+    }
+    owner.set(identity, entry);
+  }
+}
+
+/** The create handler takes its id from ctx.ids: hand it the one already written into references. */
+function withId(ctx: ServerContext, id: string | undefined): ServerContext {
+  return id === undefined ? ctx : { ...ctx, ids: { next: () => id } };
+}
+
+function checkAssigned(entry: PlannedEntry, response: FhirResponse, id: string | undefined): void {
+  if (id === undefined || response.status !== 201) return;
+  const location = Object.entries(response.headers).find(([k]) => k.toLowerCase() === 'location')?.[1] ?? '';
+  if (!location.includes(`/${id}`)) throw new Error(`${entryLabel(entry)}: created resource does not carry the assigned id ${id}`);
+}
+
+/**
+ * Runs a transaction Bundle inside ONE store transaction: either every entry is written or none is.
+ * Order (R4 http.html#trules): DELETE, POST, PUT/PATCH, GET/HEAD; the response keeps the submitted order.
+ */
+export async function runTransaction(ctx: ServerContext, plan: BundlePlan, dispatch: FhirHandler): Promise<Bundle> {
+  if (!ctx.store.supportsTransactions) {
+    throw new FhirError(501, [issue('not-supported', `The ${ctx.store.backend} store cannot run all-or-nothing transactions; nothing was written. Send a batch Bundle instead.`, 'Bundle.type')]);
+  }
+  const responses = new Map<number, FhirResponse>();
+  await ctx.store.transaction(async (tx) => {
+    const ordered = transactionOrder(plan.entries);
+    for (const entry of ordered.filter((e) => e.method === 'DELETE')) {
+      responses.set(entry.index, await runEntry(ctx, entry, tx, dispatch));
+    }
+    const rest = ordered.filter((e) => e.method !== 'DELETE');
+    const { identities, assigned } = await resolveIdentities(ctx, tx, rest);
+    checkOverlap(ordered, identities);
+    for (const entry of rest) {
+      rewriteEntryQuery(entry, identities);
+      rewriteEntryReferences(entry, identities);
+      await resolveConditionalReferences(ctx, tx, entry);
+    }
+    for (const entry of rest) {
+      const id = assigned.get(entry.index);
+      const response = await runEntry(withId(ctx, id), entry, tx, dispatch);
+      checkAssigned(entry, response, id);
+      responses.set(entry.index, response);
+    }
+  });
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction-response',
+    entry: plan.entries.map((entry) => successEntry(responses.get(entry.index) as FhirResponse, ctx.config.baseUrl)),
+  };
+}
