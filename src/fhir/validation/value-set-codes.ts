@@ -99,6 +99,7 @@ export class ValueSetCodeResolver {
   private codeSystem(url: string): CodeSystem | undefined {
     const cs = this.definitions.canonical<CodeSystem>(url);
     if (cs?.resourceType === 'CodeSystem') return cs;
+    if (!/^http:\/\/terminology\.hl7\.org\/CodeSystem\/v[23]-/.test(url)) return undefined;
     if (!this.extraCodeSystems) {
       this.extraCodeSystems = new Map();
       for (const file of EXTRA_CODE_SYSTEM_FILES) {
