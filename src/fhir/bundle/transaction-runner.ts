@@ -57,7 +57,9 @@ async function resolveIdentities(ctx: ServerContext, tx: FhirStore, entries: Pla
       if (!id) assigned.set(entry.index, (id = ctx.ids.next()));
     } else if (!id && entry.method === 'PUT') {
       id = await single(ctx, tx, entry, t.type, entry.query);
-      if (!id) assigned.set(entry.index, (id = ctx.ids.next()));
+      // No match: the update handler creates with the body's id if it has one, else a server id.
+      if (!id) id = entry.resource?.id ?? ctx.ids.next();
+      if (id !== entry.resource?.id) assigned.set(entry.index, id);
     }
     if (entry.fullUrl && id) identities.set(entry.fullUrl, `${t.type}/${id}`);
   }
