@@ -1,0 +1,118 @@
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestResourceInteraction,
+  CapabilityStatementRestResourceOperation,
+  CapabilityStatementRestResourceSearchParam,
+} from '@medplum/fhirtypes';
+import type { LucarneConfig } from '../../config/config';
+import type { Definitions } from './definitions';
+
+/** A registered route as the CapabilityStatement sees it (method + router pattern). */
+export interface RouteInfo {
+  method: string;
+  pattern: string;
+}
+
+/** SearchParameter types the search parser and the index both handle; composite and special are not. */
+const SEARCHABLE_TYPES = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
+
+type TypeInteraction = CapabilityStatementRestResourceInteraction['code'];
+
+/** Which type-level interaction each route (method + pattern) provides. */
+const TYPE_INTERACTIONS: Record<string, TypeInteraction> = {
+  'GET :type/:id': 'read',
+  'GET :type/:id/_history/:vid': 'vread',
+  'PUT :type/:id': 'update',
+  'PATCH :type/:id': 'patch',
+  'DELETE :type/:id': 'delete',
+  'GET :type/:id/_history': 'history-instance',
+  'GET :type/_history': 'history-type',
+  'POST :type': 'create',
+  'GET :type': 'search-type',
+};
+
+export interface CapabilityOptions {
+  /** The instant written as `date` (the server's start). */
+  date: string;
+  software?: { name: string; version: string };
+}
+
+/**
+ * The CapabilityStatement of this server, generated from the routes really registered and the search
+ * parameters the search module supports, so it never advertises what would fail.
+ */
+export function buildCapabilityStatement(
+  definitions: Definitions,
+  config: Pick<LucarneConfig, 'baseUrl' | 'allowMultipleDelete'>,
+  routes: readonly RouteInfo[],
+  options: CapabilityOptions,
+): CapabilityStatement {
+  const has = new Set(routes.map((r) => `${r.method} ${r.pattern}`));
+  const interactions = Object.entries(TYPE_INTERACTIONS)
+    .filter(([route]) => has.has(route))
+    .map(([, code]) => ({ code }));
+  const operations = routes
+    .filter((r) => /(^|\/)\$[A-Za-z-]+$/.test(r.pattern))
+    .map((r) => ({ name: r.pattern.slice(r.pattern.lastIndexOf('$') + 1), level: r.pattern.startsWith(':type/:id') ? 'instance' : r.pattern.startsWith(':type') ? 'type' : 'system' }));
+  const typeOperations = uniqueOperations(operations.filter((o) => o.level !== 'system'));
+  const canSearch = has.has('GET :type');
+
+  const resource: CapabilityStatementRestResource[] = definitions.resourceTypes.map((type) => {
+    const entry: CapabilityStatementRestResource = {
+      type: type as CapabilityStatementRestResource['type'],
+      profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+      interaction: interactions,
+      versioning: 'versioned',
+      readHistory: has.has('GET :type/:id/_history/:vid'),
+      updateCreate: has.has('PUT :type/:id'),
+      conditionalCreate: has.has('POST :type'),
+      conditionalRead: has.has('GET :type/:id') ? 'full-support' : 'not-supported',
+      conditionalUpdate: has.has('PUT :type'),
+      conditionalDelete: !has.has('DELETE :type') ? 'not-supported' : config.allowMultipleDelete ? 'multiple' : 'single',
+    };
+    if (canSearch) entry.searchParam = searchParams(definitions, type);
+    if (typeOperations.length > 0) entry.operation = typeOperations;
+    return entry;
+  });
+
+  const systemInteractions: { code: 'transaction' | 'batch' | 'search-system' | 'history-system' }[] = [];
+  if (has.has('POST ')) systemInteractions.push({ code: 'transaction' }, { code: 'batch' });
+  if (has.has('GET ')) systemInteractions.push({ code: 'search-system' });
+  if (has.has('GET _history')) systemInteractions.push({ code: 'history-system' });
+  const systemOperations = uniqueOperations(operations.filter((o) => o.level === 'system'));
+
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: options.date,
+    kind: 'instance',
+    software: options.software ?? { name: 'Lucarne', version: '0.1.0' },
+    implementation: { description: 'Lucarne FHIR R4 server', url: config.baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    ...(has.has('PATCH :type/:id') ? { patchFormat: ['application/json-patch+json', 'application/fhir+json'] } : {}),
+    rest: [
+      {
+        mode: 'server',
+        resource,
+        interaction: systemInteractions,
+        ...(systemOperations.length > 0 ? { operation: systemOperations } : {}),
+      },
+    ],
+  };
+}
+
+function uniqueOperations(ops: { name: string }[]): CapabilityStatementRestResourceOperation[] {
+  const names = [...new Set(ops.map((o) => o.name))].sort();
+  return names.map((name) => ({ name, definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}` }));
+}
+
+function searchParams(definitions: Definitions, type: string): CapabilityStatementRestResourceSearchParam[] {
+  const params: CapabilityStatementRestResourceSearchParam[] = [];
+  for (const sp of definitions.searchParameters(type)) {
+    if (!SEARCHABLE_TYPES.has(sp.type as string)) continue;
+    params.push({ name: sp.code as string, definition: sp.url, type: sp.type as CapabilityStatementRestResourceSearchParam['type'] });
+  }
+  return params.sort((a, b) => a.name.localeCompare(b.name));
+}

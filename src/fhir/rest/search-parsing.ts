@@ -1,0 +1,41 @@
+import type { SearchRequest } from '../search/search-request';
+import { parseSearchRequest } from '../search/parse-search';
+import { badRequest, FhirError, issue } from '../../kernel/errors';
+import type { FhirStore, VersionRecord } from '../../store/store';
+import type { ServerContext } from './server-context';
+
+export interface ParsedSearch {
+  request: SearchRequest;
+  /** Parameters the parser did not know (ignored unless strict handling). */
+  unknown: string[];
+}
+
+/** Parses a search for one type, or (type undefined) for the types of `_type`, with the server's paging limits. */
+export function parseSearch(ctx: ServerContext, type: string | undefined, query: URLSearchParams): ParsedSearch {
+  return parseSearchRequest(ctx.definitions, type, query, {
+    baseUrl: ctx.config.baseUrl,
+    defaultCount: ctx.config.defaultPageSize,
+    maxCount: ctx.config.maxPageSize,
+  });
+}
+
+/**
+ * The current resources of `type` matching conditional criteria (If-None-Exist, conditional update/delete).
+ * Unknown parameters are refused: ignoring them could match far more than the client meant.
+ */
+export async function matchCriteria(
+  ctx: ServerContext,
+  store: FhirStore,
+  type: string,
+  criteria: string,
+  limit: number,
+): Promise<VersionRecord[]> {
+  const query = new URLSearchParams(criteria.startsWith('?') ? criteria.slice(1) : criteria);
+  if ([...query.keys()].length === 0) throw badRequest('Conditional criteria are empty');
+  const { request, unknown } = parseSearch(ctx, type, query);
+  if (unknown.length > 0) {
+    throw new FhirError(400, [issue('not-supported', `Unknown search parameter(s) in criteria: ${unknown.join(', ')}`)]);
+  }
+  const result = await store.search({ ...request, count: limit, offset: 0, total: 'none' });
+  return result.entries;
+}

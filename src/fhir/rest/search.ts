@@ -1,0 +1,87 @@
+import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { badRequest, FhirError, issue, operationOutcome } from '../../kernel/errors';
+import type { FhirStore } from '../../store/store';
+import type { FhirRequest, FhirResponse } from './fhir-request';
+import { pageLinks } from './paging';
+import type { RouteHandler } from './router';
+import { parseSearch } from './search-parsing';
+import type { ServerContext } from './server-context';
+import { applySubsetting, parseSubsetting } from './summary';
+import { assertUrlId } from './write-body';
+
+/** GET [type]?... and POST [type]/_search (form parameters merged with the query). */
+export const typeSearch: RouteHandler = (ctx, request, store, { type }) =>
+  runSearch(ctx, request, store, type, searchQuery(request), type);
+
+/** GET ?_type=A,B&... and POST _search at the base. */
+export const systemSearch: RouteHandler = (ctx, request, store) =>
+  runSearch(ctx, request, store, undefined, searchQuery(request), '');
+
+/** GET Patient/[id]/[type]: a type search restricted to the patient's compartment. */
+export const compartmentSearch: RouteHandler = async (ctx, request, store, { type, id, target }) => {
+  assertUrlId(id);
+  if (type !== 'Patient') throw badRequest(`Only the Patient compartment is supported, not '${type}'`);
+  const inCompartment = ctx.definitions.patientCompartment.resource?.some((r) => r.code === target && (r.param?.length ?? 0) > 0);
+  if (!ctx.definitions.isResourceType(target) || !inCompartment) {
+    throw badRequest(`'${target}' is not a resource type of the Patient compartment`);
+  }
+  return runSearch(ctx, request, store, target, searchQuery(request), `${type}/${id}/${target}`, { resourceType: type, id });
+};
+
+function searchQuery(request: FhirRequest): URLSearchParams {
+  const query = new URLSearchParams(request.query);
+  const body = request.body;
+  if (body instanceof URLSearchParams) for (const [k, v] of body) query.append(k, v);
+  else if (body !== undefined && request.method === 'POST') throw badRequest('POST _search takes application/x-www-form-urlencoded parameters');
+  return query;
+}
+
+function strictHandling(request: FhirRequest): boolean {
+  return /(?:^|[;,\s])handling\s*=\s*strict/i.test(request.headers.prefer ?? '');
+}
+
+async function runSearch(
+  ctx: ServerContext,
+  request: FhirRequest,
+  store: FhirStore,
+  type: string | undefined,
+  query: URLSearchParams,
+  path: string,
+  compartment?: { resourceType: string; id: string },
+): Promise<FhirResponse> {
+  const subsetting = parseSubsetting(query);
+  const parsed = parseSearch(ctx, type, query);
+  const searchRequest = { ...parsed.request };
+  if (compartment) searchRequest.compartment = compartment;
+  if (subsetting.summary === 'count') {
+    searchRequest.count = 0;
+    searchRequest.total = 'accurate';
+  }
+  if (parsed.unknown.length > 0 && strictHandling(request)) {
+    throw new FhirError(400, [issue('not-supported', `Unknown search parameter(s): ${parsed.unknown.join(', ')}`)]);
+  }
+  const result = await store.search(searchRequest);
+  const entries: BundleEntry[] = [];
+  for (const r of result.entries) {
+    entries.push({ fullUrl: fullUrl(ctx, r.resourceType, r.id), resource: applySubsetting(ctx.definitions, r.resource!, subsetting), search: { mode: 'match' } });
+  }
+  for (const r of result.included) {
+    entries.push({ fullUrl: fullUrl(ctx, r.resourceType, r.id), resource: applySubsetting(ctx.definitions, r.resource!, subsetting), search: { mode: 'include' } });
+  }
+  if (parsed.unknown.length > 0) {
+    const issues: OperationOutcomeIssue[] = parsed.unknown.map((p) => issue('not-supported', `Unknown search parameter '${p}' was ignored`, undefined, 'warning'));
+    entries.push({ resource: operationOutcome(issues), search: { mode: 'outcome' } });
+  }
+  const bundle: Bundle = {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    ...(result.total !== undefined ? { total: result.total } : {}),
+    link: pageLinks(ctx, path, query, { count: searchRequest.count, offset: searchRequest.offset, hasMore: result.hasMore }),
+    entry: entries,
+  };
+  return { status: 200, headers: {}, body: bundle };
+}
+
+function fullUrl(ctx: ServerContext, type: string, id: string): string {
+  return `${ctx.config.baseUrl}/${type}/${id}`;
+}

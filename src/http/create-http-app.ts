@@ -1,0 +1,89 @@
+import compression from 'compression';
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { methodNotAllowed, notFound } from '../kernel/errors';
+import type { FhirRequest } from '../fhir/rest/fhir-request';
+import type { FhirRouter } from '../fhir/rest/router';
+import type { ServerContext } from '../fhir/rest/server-context';
+import { negotiate } from './negotiate';
+import { readBody } from './read-body';
+import { requestLog } from './request-log';
+import { sendError, sendFhir } from './send';
+
+const FHIR_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const EXPOSED_HEADERS = ['ETag', 'Location', 'Content-Location', 'Last-Modified', 'X-Request-Id'];
+
+/**
+ * The HTTP adapter: FHIR at /fhir (through the transport-neutral router), /healthz (process alive) and
+ * /readyz (store reachable). Middleware is kept to what every request needs: request id + log, CORS when
+ * configured, gzip; bodies are read and parsed here (see read-body.ts), only for methods that carry one.
+ */
+export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+
+  app.use(requestLog(ctx.logger));
+  if (ctx.config.corsOrigins.length > 0) {
+    const origins = ctx.config.corsOrigins;
+    app.use(
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        exposedHeaders: EXPOSED_HEADERS,
+        methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(compression({ threshold: 1024 }));
+
+  app.get('/healthz', (_req, res) => {
+    res.status(200).json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await ctx.store.read('Patient', 'readyz-probe');
+      res.status(200).json({ status: 'ready' });
+    } catch (err) {
+      ctx.logger.warn({ err }, 'store not reachable');
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+
+  app.use('/fhir', (req: Request, res: Response) => {
+    void handleFhir(ctx, router, req, res);
+  });
+
+  app.use((req: Request, res: Response) => {
+    sendError(res, notFound(`No route for ${req.method} ${req.path.slice(0, 200)}`), ctx.logger);
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    sendError(res, err, ctx.logger);
+  });
+  return app;
+}
+
+async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, res: Response): Promise<void> {
+  const url = req.url;
+  const q = url.indexOf('?');
+  const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
+  const pretty = query.get('_pretty') === 'true';
+  try {
+    if (!FHIR_METHODS.has(req.method)) throw methodNotAllowed(`Method ${req.method} is not supported`);
+    negotiate(query, req.headers.accept);
+    const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
+    const request: FhirRequest = {
+      method: req.method as FhirRequest['method'],
+      path: (q >= 0 ? url.slice(0, q) : url).replace(/^\/+/, ''),
+      query,
+      headers: req.headers as Record<string, string | undefined>,
+      body: hasBody ? await readBody(req, ctx.config.maxBodyBytes) : undefined,
+    };
+    const response = await router.handle(ctx, request);
+    sendFhir(res, response.status, response.headers, response.body, pretty, req.method === 'HEAD');
+  } catch (err) {
+    if (!req.complete) res.setHeader('Connection', 'close');
+    sendError(res, err, ctx.logger, pretty);
+  }
+}
