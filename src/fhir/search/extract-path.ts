@@ -145,8 +145,13 @@ export function compilePath(model: TypeModel, resourceType: string, part: string
   if (root !== resourceType && !isAbstractResource(root)) throw new UnsupportedExpression(part);
   let contexts = new Set<string>([resourceType]);
   const fns: NodeFn[] = [];
-  for (const op of ops) {
-    const compiled = compileOp(model, op, contexts, part);
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k];
+    const following = ops[k + 1];
+    // `value as Quantity` reads only valueQuantity instead of every value[x] key then filtering.
+    const only = op.op === 'child' && following?.op === 'as' ? following.type : undefined;
+    if (only) k++;
+    const compiled = compileOp(model, op, contexts, part, only);
     fns.push(compiled.fn);
     contexts = compiled.contexts;
   }
@@ -157,18 +162,19 @@ export function compilePath(model: TypeModel, resourceType: string, part: string
   };
 }
 
-function compileOp(model: TypeModel, op: Op, contexts: Set<string>, part: string) {
+function compileOp(model: TypeModel, op: Op, contexts: Set<string>, part: string, only?: string) {
   switch (op.op) {
     case 'child': {
       const table = new Map<string, { key: string; type: string }[]>();
       const out = new Set<string>();
       for (const ctx of contexts) {
-        const slots = model.child(ctx, op.name);
-        if (!slots) continue;
+        const all = model.child(ctx, op.name);
+        const slots = only ? all?.filter((s) => s.type === only) : all;
+        if (!slots || slots.length === 0) continue;
         table.set(ctx, slots);
         for (const s of slots) out.add(s.type);
       }
-      if (table.size === 0) throw new UnsupportedExpression(`${part}: no element ${op.name}`);
+      if (table.size === 0 && !only) throw new UnsupportedExpression(`${part}: no element ${op.name}`);
       const fn: NodeFn = (nodes) => {
         const result: PathNode[] = [];
         for (const n of nodes) {

@@ -1,4 +1,6 @@
 const SIMPLE = /^[a-z0-9]+(?: [a-z0-9]+)*$/;
+const ASCII = /^[\x20-\x7e]*$/;
+const ASCII_SEPARATORS = /[^a-z0-9]+/g;
 const MARKS = /\p{M}+/gu;
 const SEPARATORS = /[\p{P}\p{S}\p{Z}\s]+/gu;
 
@@ -9,5 +11,6 @@ const SEPARATORS = /[\p{P}\p{S}\p{Z}\s]+/gu;
  */
 export function normalizeString(s: string): string {
   if (SIMPLE.test(s)) return s;
+  if (ASCII.test(s)) return s.toLowerCase().replace(ASCII_SEPARATORS, ' ').trim();
   return s.normalize('NFD').replace(MARKS, '').toLowerCase().replace(SEPARATORS, ' ').trim();
 }
