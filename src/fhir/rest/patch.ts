@@ -1,0 +1,84 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { FhirError, badRequest, gone, issue, multipleMatches, notFound, preconditionFailed, unsupportedMediaType } from '../../kernel/errors';
+import type { FhirStore, VersionRecord } from '../../store/store';
+import { findMatches } from '../bundle/find-matches';
+import { ID_PATTERN, parseEtag, withoutServerMeta } from '../model/meta';
+import type { FhirRequest } from './fhir-request';
+import { applyFhirPathPatch } from './patch-fhirpath';
+import { applyJsonPatch } from './patch-json';
+import { writeResponse } from './resource-response';
+import type { RouteDefinition, RouteHandler } from './router';
+import type { ServerContext } from './server-context';
+
+type PatchKind = 'json-patch' | 'fhirpath-patch';
+
+function patchKind(request: FhirRequest): PatchKind {
+  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/json-patch+json') return 'json-patch';
+  if (type === 'application/fhir+json' || type === 'application/json') return 'fhirpath-patch';
+  throw unsupportedMediaType(
+    `PATCH expects application/json-patch+json (JSON Patch) or application/fhir+json (FHIRPath Patch Parameters), not '${type}'`,
+  );
+}
+
+async function target(ctx: ServerContext, store: FhirStore, type: string, id: string | undefined, query: URLSearchParams): Promise<VersionRecord> {
+  if (id !== undefined) {
+    if (!ID_PATTERN.test(id)) throw badRequest(`Invalid id '${id.slice(0, 80)}'`);
+    const record = await store.read(type, id);
+    if (!record) throw notFound(`${type}/${id} is not known`);
+    if (record.deleted) throw gone(`${type}/${id} was deleted`);
+    return record;
+  }
+  if ([...query.keys()].length === 0) throw badRequest('PATCH on a type needs search criteria (conditional patch) or an id in the URL');
+  const matches = await findMatches(ctx, store, type, query);
+  if (matches.length === 0) throw notFound(`No ${type} matches the conditional patch criteria`);
+  if (matches.length > 1) throw multipleMatches(`Conditional patch criteria match several ${type} resources`);
+  return matches[0];
+}
+
+/** The patched resource must still be a valid resource of the same type and id; else 422 (the patch applied but its result cannot be accepted). */
+function checkResult(ctx: ServerContext, before: Resource, after: unknown) {
+  if (typeof after !== 'object' || after === null || Array.isArray(after)) {
+    throw new FhirError(422, [issue('processing', 'The patch does not leave a resource')]);
+  }
+  const resource = after as Resource;
+  if (resource.resourceType !== before.resourceType) {
+    throw new FhirError(422, [issue('processing', 'A patch cannot change resourceType', `${before.resourceType}.resourceType`)]);
+  }
+  if (resource.id !== before.id) {
+    throw new FhirError(422, [issue('processing', 'A patch cannot change the id', `${before.resourceType}.id`)]);
+  }
+  const cleaned = withoutServerMeta(resource);
+  const issues = ctx.validator.validate(cleaned);
+  if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw new FhirError(422, issues);
+  return { resource: cleaned as Resource & { id: string }, warnings: issues };
+}
+
+/**
+ * PATCH [type]/[id] and PATCH [type]?criteria with JSON Patch or FHIRPath Patch. Read, patch and write run
+ * in one store transaction and the write names the version read, so a concurrent change answers 409/412
+ * instead of being lost. If-Match must name the current version (412).
+ */
+export const patch: RouteHandler = async (ctx, request, store, params) => {
+  const kind = patchKind(request);
+  if (request.body === undefined) throw badRequest('PATCH needs a body');
+  const rawIfMatch = request.headers['if-match'];
+  const ifMatch = parseEtag(rawIfMatch);
+  if (rawIfMatch !== undefined && ifMatch === undefined) throw badRequest(`Invalid If-Match '${rawIfMatch.slice(0, 80)}'`);
+  return store.transaction(async (tx) => {
+    const record = await target(ctx, tx, params.type, params.id, request.query);
+    if (ifMatch !== undefined && ifMatch !== record.versionId) {
+      throw preconditionFailed(`If-Match names version ${ifMatch} but ${record.resourceType}/${record.id} is at version ${record.versionId}`);
+    }
+    const current = record.resource as Resource;
+    const patched = kind === 'json-patch' ? applyJsonPatch(current, request.body) : applyFhirPathPatch(ctx.definitions, current, request.body);
+    const { resource, warnings } = checkResult(ctx, current, patched);
+    const { record: written } = await tx.update(resource, { ifMatch: record.versionId, method: 'PATCH' });
+    return writeResponse(ctx, request, written, 200, warnings.length ? warnings : undefined);
+  });
+};
+
+export const patchRoutes: RouteDefinition[] = [
+  { method: 'PATCH', pattern: ':type/:id', handler: patch },
+  { method: 'PATCH', pattern: ':type', handler: patch },
+];

@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { createApp, type LucarneApp } from '../../src/app';
+import { loadConfig } from '../../src/config/load-config';
+import { registerBundlePatchValidate } from '../../src/fhir/bundle/register-routes';
+import { createHttpApp } from '../../src/http/create-http-app';
+
+export const BASE = 'http://127.0.0.1:8080/fhir';
+
+export interface BundleTestServer {
+  app: LucarneApp;
+  http: TestAgent;
+  close(): Promise<void>;
+}
+
+/** A real app on a fresh embedded store in a temporary folder, with the Bundle/PATCH/$validate routes. */
+export async function startBundleTestServer(): Promise<BundleTestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lucarne-bundle-'));
+  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: BASE, LOG_LEVEL: 'silent' } });
+  const app = await createApp(config, { durability: 'normal' });
+  registerBundlePatchValidate(app.router);
+  const http = request.agent(createHttpApp(app.ctx, app.router));
+  return {
+    app,
+    http,
+    async close() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const FHIR_JSON = 'application/fhir+json';
