@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: starts Lucarne in a child process (embedded store, temp data dir, 127.0.0.1), then measures
+ *  (a) ingest through the HTTP API: transaction Bundles of synthetic imaging records, several concurrent clients;
+ *  (b) read-by-id throughput and latency under keep-alive load from a separate load-generator process;
+ *  (c) the server's start-up time and peak RSS (VmHWM).
+ * Options: --patients N (1000) --per-bundle N (10) --clients N (4) --connections N (32) --duration S (15)
+ *          --seed N --compiled (run dist/src/main.js; `npm run build` first) --log-level L (info)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Dataset } from './generate/dataset';
+import { ingest } from './ingest';
+import type { ReadLoadOptions, ReadLoadResult } from './load/read-load';
+import { startServer } from './server-process';
+
+const { values } = parseArgs({
+  options: {
+    patients: { type: 'string', default: '1000' },
+    'per-bundle': { type: 'string', default: '10' },
+    clients: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '32' },
+    duration: { type: 'string', default: '15' },
+    seed: { type: 'string', default: '20240611' },
+    compiled: { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'info' },
+  },
+});
+
+function runReadLoad(options: ReadLoadOptions, dir: string): Promise<ReadLoadResult> {
+  const file = join(dir, 'read-load.json');
+  writeFileSync(file, JSON.stringify(options));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'load', 'read-load.ts'), file], {
+      cwd: join(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
+  });
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lucarne-bench-'));
+  const dataset = new Dataset({ patients: Number(values.patients), patientsPerBundle: Number(values['per-bundle']), seed: Number(values.seed) });
+  process.stderr.write(`Generating ${values.patients} patients...\n`);
+  const bodies = [...dataset.patientBundles()].map((b) => ({ json: JSON.stringify(b), entries: b.entry?.length ?? 0 }));
+  const totalResources = bodies.reduce((n, b) => n + b.entries, 0);
+
+  process.stderr.write(`Starting the server (data in ${dir})...\n`);
+  const server = await startServer({ LUCARNE_DATA_DIR: join(dir, 'data'), LOG_LEVEL: values['log-level'] }, values.compiled);
+  try {
+    const reference = await fetch(server.baseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(dataset.referenceBundle()),
+    });
+    if (reference.status !== 200) throw new Error(`reference data refused: ${reference.status} ${await reference.text()}`);
+
+    process.stderr.write(`Ingesting ${fmt(totalResources)} resources in ${bodies.length} transactions, ${values.clients} clients...\n`);
+    const loaded = await ingest(server.baseUrl, bodies, Number(values.clients));
+    if (loaded.failures.length > 0) process.stderr.write(`${loaded.failures.length} bundles failed; first: ${loaded.failures[0]}\n`);
+    const rssAfterIngest = server.rssMiB();
+
+    process.stderr.write(`Reading by id: ${values.connections} connections for ${values.duration} s from a separate process...\n`);
+    const reads = await runReadLoad(
+      {
+        baseUrl: server.baseUrl,
+        paths: loaded.locations,
+        connections: Number(values.connections),
+        durationMs: Number(values.duration) * 1000,
+        warmupMs: 2000,
+        seed: 1,
+      },
+      dir,
+    );
+    const peak = server.peakRssMiB();
+
+    const rows: [string, string, string][] = [
+      ['Start-up to ready (server process)', `${fmt(server.reportedStartupMs)} ms`, '< 3,000 ms'],
+      ['Start-up, spawn to ready log', `${fmt(server.spawnToReadyMs)} ms`, ''],
+      ['Ingest (HTTP transactions)', `${fmt(loaded.resources / loaded.seconds)} resources/s`, '>= 5,000/s'],
+      ['  resources / bundles / seconds', `${fmt(loaded.resources)} / ${fmt(loaded.bundles)} / ${fmt(loaded.seconds, 1)}`, ''],
+      ['  failed bundles', `${loaded.failures.length}`, '0'],
+      ['Read by id throughput', `${fmt(reads.rps)} req/s`, '>= 5,000 req/s'],
+      ['Read latency p50 / p90 / p99', `${fmt(reads.latencyMs.p50, 2)} / ${fmt(reads.latencyMs.p90, 2)} / ${fmt(reads.latencyMs.p99, 2)} ms`, 'p99 < 10 ms'],
+      ['  requests / errors', `${fmt(reads.requests)} / ${reads.errors}`, ''],
+      ['RSS after ingest', `${fmt(rssAfterIngest)} MiB`, ''],
+      ['Peak RSS (VmHWM)', `${fmt(peak)} MiB`, ''],
+    ];
+    const w0 = Math.max(...rows.map((r) => r[0].length));
+    const w1 = Math.max(...rows.map((r) => r[1].length));
+    const lines = [
+      `Lucarne benchmark - ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, embedded store, ` +
+        `${values.compiled ? 'compiled' : 'tsx'}, LOG_LEVEL=${values['log-level']}`,
+      `Data: ${values.patients} patients, ${fmt(totalResources)} resources (seed ${values.seed}), ${values['per-bundle']} patients per bundle`,
+      '',
+      `| ${'Measure'.padEnd(w0)} | ${'Result'.padEnd(w1)} | Goal |`,
+      `|${'-'.repeat(w0 + 2)}|${'-'.repeat(w1 + 2)}|------|`,
+      ...rows.map(([a, b, c]) => `| ${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c} |`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    const code = await server.stop();
+    if (code !== 0) process.stderr.write(`server exited with ${code}\n`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { LucarneConfig } from './config/config';
+import { CONFORMANCE_FOLDERS, readConformanceFolders } from './config/conformance-folders';
+import { ConfigError } from './config/load-config';
+import { registerBundlePatchValidate } from './fhir/bundle/register-routes';
+import { loadDefinitions } from './fhir/conformance/definitions';
+import type { FhirRequest, FhirResponse } from './fhir/rest/fhir-request';
+import { createFhirRouter, type FhirRouter } from './fhir/rest/router';
+import type { ServerContext } from './fhir/rest/server-context';
+import { createValidator } from './fhir/validation/create-validator';
+import { monotonicClock, systemClock, type Clock } from './kernel/clock';
+import { FhirError } from './kernel/errors';
+import { uuidGenerator, type IdGenerator } from './kernel/id-generator';
+import { silentLogger } from './kernel/logger';
+import { openEmbeddedStore, type Durability } from './store/embedded/embedded-store';
+import { createEmbeddedSearchIndex } from './store/embedded/search/embedded-search-index';
+import type { FhirStore } from './store/store';
+
+export interface CreateAppOptions {
+  logger?: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Folder holding profiles/, ig/ and terminology/ (default: the repository or image root). */
+  root?: string;
+  /** Embedded store durability (default 'full': every acknowledged write is fsynced). */
+  durability?: Durability;
+}
+
+/** Lucarne without its network listener: what the HTTP server, the CLI and tests drive. */
+export interface LucarneApp {
+  readonly ctx: ServerContext;
+  readonly router: FhirRouter;
+  /** Runs one FHIR interaction; a FhirError becomes its OperationOutcome response. */
+  handle(request: FhirRequest): Promise<FhirResponse>;
+  /** Closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Where profiles/, ig/ and terminology/ live: beside package.json, from src/ as from dist/src/. */
+export function projectRoot(): string {
+  for (const candidate of [resolve(__dirname, '..'), resolve(__dirname, '..', '..')]) {
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+  }
+  return process.cwd();
+}
+
+/**
+ * The composition root: loads the definitions (R4 plus profiles/, ig/, terminology/), builds the validator,
+ * the store chosen by the configuration and the FHIR router, and hands them out as one ServerContext.
+ */
+export async function createApp(config: LucarneConfig, options: CreateAppOptions = {}): Promise<LucarneApp> {
+  const logger = options.logger ?? silentLogger();
+  const clock = options.clock ?? systemClock;
+
+  const conformance = readConformanceFolders(CONFORMANCE_FOLDERS, options.root ?? projectRoot());
+  for (const skipped of conformance.skipped) logger.warn(skipped, 'conformance file skipped');
+  const definitions = loadDefinitions({ extra: conformance.resources });
+  const validator = createValidator(definitions);
+  const store = openStore(config, definitions, clock, logger, options.durability);
+  const router = createFhirRouter();
+  registerBundlePatchValidate(router);
+
+  const ctx: ServerContext = Object.freeze({
+    config,
+    definitions,
+    store,
+    validator,
+    ids: options.ids ?? uuidGenerator,
+    clock,
+    logger,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    ctx,
+    router,
+    async handle(request) {
+      try {
+        return await router.handle(ctx, request);
+      } catch (e) {
+        if (e instanceof FhirError) return { status: e.status, headers: e.headers, body: e.outcome };
+        throw e;
+      }
+    },
+    close() {
+      closing ??= store.close();
+      return closing;
+    },
+  };
+}
+
+function openStore(
+  config: LucarneConfig,
+  definitions: ReturnType<typeof loadDefinitions>,
+  clock: Clock,
+  logger: Logger,
+  durability: Durability | undefined,
+): FhirStore {
+  if (config.mongodbUrl) {
+    throw new ConfigError([
+      'MONGODB_URL: the MongoDB backend is not available yet; unset MONGODB_URL to use the embedded store',
+    ]);
+  }
+  return openEmbeddedStore({
+    dataDir: resolve(config.dataDir),
+    index: createEmbeddedSearchIndex(definitions),
+    clock: monotonicClock(clock),
+    logger,
+    durability,
+  });
+}
