@@ -7,7 +7,11 @@ import type { ParamIds } from './param-ids';
 export interface Sql {
   text: string;
   args: unknown[];
+  /** A selective positive condition that should drive the query (rids looked up in an index first). */
+  drives?: boolean;
 }
+
+const DRIVING_KINDS = new Set(['string', 'token', 'reference', 'uri']);
 
 const TRUE: Sql = { text: '1', args: [] };
 const FALSE: Sql = { text: '0', args: [] };
@@ -29,7 +33,8 @@ export function compileFilter(filter: SearchFilter, types: readonly string[], id
     const pids = ids.lookup(types, filter.code);
     if (!table || pids.length === 0) return missing.missing ? TRUE : FALSE;
     const p = inList(pids);
-    const exists = `EXISTS (SELECT 1 FROM ${table} WHERE rid = r.rid AND param_id ${p.text})`;
+    // `+param_id`: probe the (rid, param_id...) primary key, not a (param_id...) index range.
+    const exists = `EXISTS (SELECT 1 FROM ${table} WHERE rid = r.rid AND +param_id ${p.text})`;
     return { text: missing.missing ? `NOT ${exists}` : exists, args: p.args };
   }
   let table = TABLE_OF_KIND[kind];
@@ -40,15 +45,24 @@ export function compileFilter(filter: SearchFilter, types: readonly string[], id
   const negate = kind === 'token' && modifier === 'not';
   const pids = ids.lookup(types, code);
   if (!table || pids.length === 0) return negate ? TRUE : FALSE;
-  const ors: Sql[] = filter.values.map((v) => valueCondition(v, modifier));
+  // Each alternative is its own SELECT so that each is one index range (SQLite will not reliably turn an
+  // OR of ranges on different columns into several index searches).
+  const alternatives: Sql[] = filter.values.flatMap((v) => valueConditions(v, modifier));
   const p = inList(pids);
-  const text =
-    `r.rid ${negate ? 'NOT IN' : 'IN'} (SELECT rid FROM ${table} WHERE param_id ${p.text} AND ` +
-    `(${ors.map((o) => o.text).join(' OR ')}))`;
-  return { text, args: [...p.args, ...ors.flatMap((o) => o.args)] };
+  const selects = alternatives.map((a) => ({
+    text: `SELECT rid FROM ${table} WHERE param_id ${p.text} AND ${a.text}`,
+    args: [...p.args, ...a.args],
+  }));
+  const text = `r.rid ${negate ? 'NOT IN' : 'IN'} (${selects.map((x) => x.text).join(' UNION ALL ')})`;
+  return { text, args: selects.flatMap((x) => x.args), drives: !negate && DRIVING_KINDS.has(kind) };
 }
 
-function valueCondition(v: SearchValue, modifier: string | undefined): Sql {
+function valueConditions(v: SearchValue, modifier: string | undefined): Sql[] {
+  const c = valueCondition(v, modifier);
+  return Array.isArray(c) ? c : [c];
+}
+
+function valueCondition(v: SearchValue, modifier: string | undefined): Sql | Sql[] {
   switch (v.kind) {
     case 'string':
       if (modifier === 'exact') return { text: 'norm = ? AND exact = ?', args: [normalizeString(v.value), v.value] };
@@ -68,16 +82,16 @@ function valueCondition(v: SearchValue, modifier: string | undefined): Sql {
       if (v.targetType !== undefined) return { text: '(target_id = ? AND target_type = ?)', args: [v.id, v.targetType] };
       return { text: 'target_id = ?', args: [v.id] };
     case 'date':
-      return rangeCondition('low', 'high', v.prefix, v.low, v.high);
+      return rangeConditions('low', 'high', v.prefix, v.low, v.high);
     case 'number':
     case 'quantity': {
-      const c = rangeCondition('value', 'value', v.prefix, v.low, v.high);
-      if (v.kind === 'number' || (v.system === undefined && v.code === undefined)) return c;
+      const ranges = rangeConditions('value', 'value', v.prefix, v.low, v.high);
+      if (v.kind === 'number' || (v.system === undefined && v.code === undefined)) return ranges;
       const unit: Sql =
         v.system === undefined
           ? { text: 'code = ?', args: [v.code] }
           : { text: 'code = ? AND system = ?', args: [v.code ?? '', v.system] };
-      return { text: `(${unit.text} AND ${c.text})`, args: [...unit.args, ...c.args] };
+      return ranges.map((c) => ({ text: `${unit.text} AND ${c.text}`, args: [...unit.args, ...c.args] }));
     }
     case 'uri':
       if (modifier === 'below') return { text: '(value >= ? AND value < ?)', args: [v.value, v.value + MAX_CHAR] };
@@ -100,27 +114,31 @@ function escapeLike(s: string): string {
  * eq: contained; ne: not contained; gt/lt: overlaps the range above/below; ge/le: gt/lt or eq;
  * sa/eb: wholly after/before; ap: overlaps the search range widened by 10% of its distance from now.
  */
-export function rangeCondition(lo: string, hi: string, prefix: string, ql: number, qh: number, now = Date.now()): Sql {
+export function rangeConditions(
+  lo: string, hi: string, prefix: string, ql: number, qh: number, now = Date.now(),
+): Sql[] {
+  const one = (text: string, ...args: number[]): Sql[] => [{ text, args }];
   switch (prefix) {
     case 'eq':
-      return { text: `(${lo} >= ? AND ${hi} <= ?)`, args: [ql, qh] };
+      return one(`${lo} >= ? AND ${hi} <= ?`, ql, qh);
+    // ne, and ge = gt OR eq, le = lt OR eq (which simplify as lo <= hi): each an OR of two index ranges.
     case 'ne':
-      return { text: `(${lo} < ? OR ${hi} > ?)`, args: [ql, qh] };
-    case 'gt':
-      return { text: `${hi} > ?`, args: [qh] };
-    case 'lt':
-      return { text: `${lo} < ?`, args: [ql] };
+      return [...one(`${lo} < ?`, ql), ...one(`${hi} > ?`, qh)];
     case 'ge':
-      return { text: `(${hi} > ? OR (${lo} >= ? AND ${hi} <= ?))`, args: [qh, ql, qh] };
+      return [...one(`${lo} >= ?`, ql), ...one(`${hi} > ?`, qh)];
     case 'le':
-      return { text: `(${lo} < ? OR (${lo} >= ? AND ${hi} <= ?))`, args: [ql, ql, qh] };
+      return [...one(`${hi} <= ?`, qh), ...one(`${lo} < ?`, ql)];
+    case 'gt':
+      return one(`${hi} > ?`, qh);
+    case 'lt':
+      return one(`${lo} < ?`, ql);
     case 'sa':
-      return { text: `${lo} > ?`, args: [qh] };
+      return one(`${lo} > ?`, qh);
     case 'eb':
-      return { text: `${hi} < ?`, args: [ql] };
+      return one(`${hi} < ?`, ql);
     case 'ap': {
       const margin = Math.max(Math.abs(now - ql), Math.abs(now - qh)) * 0.1;
-      return { text: `(${lo} <= ? AND ${hi} >= ?)`, args: [qh + margin, ql - margin] };
+      return one(`${lo} <= ? AND ${hi} >= ?`, qh + margin, ql - margin);
     }
     default:
       throw new Error(`unknown prefix ${prefix}`);
@@ -130,12 +148,13 @@ export function rangeCondition(lo: string, hi: string, prefix: string, ql: numbe
 function idFilter(filter: SearchFilter): Sql {
   const ids = filter.values.flatMap((v) => (v.kind === 'token' && v.code !== undefined ? [v.code] : []));
   const p = inList(ids);
-  return { text: `r.id ${filter.modifier === 'not' ? 'NOT ' : ''}${p.text}`, args: p.args };
+  const not = filter.modifier === 'not';
+  return { text: `r.id ${not ? 'NOT ' : ''}${p.text}`, args: p.args };
 }
 
 function lastUpdatedFilter(filter: SearchFilter): Sql {
-  const ors = filter.values.map((v) =>
-    v.kind === 'date' ? rangeCondition('r.last_updated', 'r.last_updated', v.prefix, v.low, v.high) : FALSE,
+  const ors = filter.values.flatMap((v) =>
+    v.kind === 'date' ? rangeConditions('r.last_updated', 'r.last_updated', v.prefix, v.low, v.high) : [FALSE],
   );
   return { text: `(${ors.map((o) => o.text).join(' OR ')})`, args: ors.flatMap((o) => o.args) };
 }

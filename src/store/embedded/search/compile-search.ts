@@ -17,12 +17,18 @@ export interface CompiledSearch {
  */
 export function compileSearch(definitions: Definitions, ids: ParamIds, request: SearchRequest): CompiledSearch {
   const types = request.resourceTypes;
-  const where: Sql[] = [];
+  const conditions: Sql[] = [];
+  if (request.compartment) conditions.push(compartmentCondition(definitions, ids, types, request.compartment));
+  for (const filter of request.filters) conditions.push(compileFilter(filter, types, ids));
+  // With a selective filter, the rids come from its index; `+` keeps SQLite from walking every resource of
+  // the type instead (it has no statistics to tell). Without one, (type, deleted) gives rid order directly.
+  const driven = conditions.some((c) => c.drives);
   const t = inList(types);
-  where.push({ text: `r.type ${t.text}`, args: t.args });
-  where.push({ text: 'r.deleted = 0', args: [] });
-  if (request.compartment) where.push(compartmentCondition(definitions, ids, types, request.compartment));
-  for (const filter of request.filters) where.push(compileFilter(filter, types, ids));
+  const where: Sql[] = [
+    { text: `${driven ? '+' : ''}r.type ${t.text}`, args: t.args },
+    { text: `${driven ? '+' : ''}r.deleted = 0`, args: [] },
+    ...conditions,
+  ];
 
   const whereText = where.map((w) => w.text).join(' AND ');
   const whereArgs = where.flatMap((w) => w.args);
@@ -54,7 +60,7 @@ function sortTerm(definitions: Definitions, ids: ParamIds, types: readonly strin
     : kind === 'date' ? (rule.descending ? 'high' : 'low')
     : 'value';
   const p = inList(pids);
-  const sub = `(SELECT ${agg}(${column}) FROM ${table} WHERE rid = r.rid AND param_id ${p.text})`;
+  const sub = `(SELECT ${agg}(${column}) FROM ${table} WHERE rid = r.rid AND +param_id ${p.text})`;
   // Resources without a value come last in both directions.
   return { text: `${sub} IS NULL, ${sub} ${dir}`, args: [...p.args, ...p.args] };
 }
@@ -80,6 +86,7 @@ function compartmentCondition(
         text: `r.rid IN (SELECT rid FROM idx_reference WHERE param_id ${p.text} AND target_id = ? AND target_type = ?)`,
         args: [...p.args, compartment.id, compartment.resourceType],
       });
+      return { text: `(${ors.map((o) => o.text).join(' OR ')})`, args: ors.flatMap((o) => o.args), drives: ors.length === 1 };
     }
   }
   if (ors.length === 0) return { text: '0', args: [] };

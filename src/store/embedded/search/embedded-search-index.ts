@@ -12,6 +12,22 @@ import { ParamIds } from './param-ids';
 interface PerDb {
   ids: ParamIds;
   writer: IndexWriter;
+  statements: Map<string, Database.Statement>;
+}
+
+/** Distinct query shapes kept prepared per connection (SQL text only depends on the request's shape). */
+const STATEMENT_CACHE_SIZE = 256;
+
+function prepared(s: PerDb, db: Database.Database, sql: string): Database.Statement {
+  let statement = s.statements.get(sql);
+  if (statement) {
+    s.statements.delete(sql);
+  } else {
+    statement = db.prepare(sql);
+    if (s.statements.size >= STATEMENT_CACHE_SIZE) s.statements.delete(s.statements.keys().next().value as string);
+  }
+  s.statements.set(sql, statement);
+  return statement;
 }
 
 export interface EmbeddedSearchIndexOptions extends ExtractorOptions {
@@ -29,7 +45,7 @@ export function createEmbeddedSearchIndex(
     let s = perDb.get(db);
     if (!s) {
       const ids = new ParamIds(db);
-      s = { ids, writer: new IndexWriter(db, ids) };
+      s = { ids, writer: new IndexWriter(db, ids), statements: new Map() };
       perDb.set(db, s);
     }
     return s;
@@ -49,14 +65,14 @@ export function createEmbeddedSearchIndex(
       state(db).writer.remove(rid);
     },
     search(db, request: SearchRequest): EmbeddedSearchPage {
-      const { ids } = state(db);
-      const compiled = compileSearch(definitions, ids, request);
+      const s = state(db);
+      const compiled = compileSearch(definitions, s.ids, request);
       let total: number | undefined;
       if (request.total !== 'none' || request.count === 0) {
-        total = (db.prepare(compiled.count.text).get(...compiled.count.args) as { n: number }).n;
+        total = (prepared(s, db, compiled.count.text).get(...compiled.count.args) as { n: number }).n;
       }
       if (request.count === 0) return { rids: [], total, hasMore: false };
-      const rows = db.prepare(compiled.page.text).raw().all(...compiled.page.args) as [number][];
+      const rows = prepared(s, db, compiled.page.text).raw(true).all(...compiled.page.args) as [number][];
       const hasMore = rows.length > request.count;
       const rids = (hasMore ? rows.slice(0, request.count) : rows).map((row) => row[0]);
       return { rids, total, hasMore };

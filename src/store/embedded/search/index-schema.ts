@@ -57,8 +57,9 @@ CREATE TABLE IF NOT EXISTS idx_uri (
   PRIMARY KEY (rid, param_id, grp, value)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idx_uri_value ON idx_uri (param_id, value);
 
--- On the store's table: type-level listing sorted by _lastUpdated (the default search shape) and
--- _lastUpdated ranges are index searches. Named idx_* as the index owns it.
+-- On the store's table (named idx_* as the index owns them): a type's live resources in rid order (the
+-- default, stable search order), and _lastUpdated ranges and sorts.
+CREATE INDEX IF NOT EXISTS idx_resources_live ON resources (type, deleted);
 CREATE INDEX IF NOT EXISTS idx_resources_type_updated ON resources (type, last_updated);
 `;
 

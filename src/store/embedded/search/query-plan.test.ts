@@ -1,0 +1,62 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { loadDefinitions } from '../../../fhir/conformance/definitions';
+import { parseSearchRequest } from '../../../fhir/search/parse-search';
+import { compileSearch } from './compile-search';
+import { ParamIds } from './param-ids';
+import { openSearchTestDb } from './search-test-db';
+
+/** The main query shapes must be index searches: no SCAN of an idx_ table or of resources. */
+const definitions = loadDefinitions();
+const t = openSearchTestDb(definitions);
+const ids = new ParamIds(t.db);
+
+beforeAll(() => {
+  t.put({ resourceType: 'Patient', id: 'p1', name: [{ family: 'Dupont' }], gender: 'male', identifier: [{ system: 's', value: 'v' }], birthDate: '1980' } as Resource & { id: string });
+  t.put({ resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'l', code: 'c' }] },
+    subject: { reference: 'Patient/p1' }, effectiveDateTime: '2024-01-02' } as Resource & { id: string });
+});
+afterAll(() => t.close());
+
+function plan(type: string, query: string): string[] {
+  const { request } = parseSearchRequest(definitions, type, new URLSearchParams(query));
+  const { page, count } = compileSearch(definitions, ids, request);
+  return [page, count].flatMap((q) =>
+    (t.db.prepare(`EXPLAIN QUERY PLAN ${q.text}`).all(...q.args) as { detail: string }[]).map((r) => r.detail),
+  );
+}
+
+const SHAPES: [string, string][] = [
+  ['Patient', 'identifier=urn:oid:1.2.250|123'],
+  ['Patient', 'identifier=|123'],
+  ['Patient', 'identifier=urn:oid:1.2.250|'],
+  ['Observation', 'code=8867-4'],
+  ['Patient', 'family=dup'],
+  ['Patient', 'name:exact=Dupont'],
+  ['Observation', 'subject=Patient/p1'],
+  ['Observation', 'patient=p1'],
+  ['Observation', 'date=ge2024-01-01&date=lt2024-02-01'],
+  ['Observation', 'date=2024-01-02'],
+  ['Observation', 'patient=p1&date=gt2023&_sort=-date'],
+  ['Observation', 'subject=Patient/p1&code=l|c,l|d&_sort=-_lastUpdated'],
+  ['Observation', '_sort=-_lastUpdated'],
+  ['Observation', '_lastUpdated=gt2024-01-01'],
+  ['Observation', ''],
+  ['Patient', '_id=p1,p2'],
+  ['Patient', 'family=dup&birthdate:missing=true'],
+  ['Patient', 'gender=male&_sort=family'],
+];
+
+describe('EXPLAIN QUERY PLAN', () => {
+  it.each(SHAPES)('%s?%s uses indexes only', (type, query) => {
+    const details = plan(type, query);
+    const scans = details.filter((d) => /^SCAN (r|resources|idx_)/.test(d));
+    expect(scans).toEqual([]);
+    expect(details.some((d) => /USING (COVERING )?INDEX|PRIMARY KEY/.test(d))).toBe(true);
+  });
+
+  it('drives a token search from the token index, not from the type', () => {
+    const details = plan('Patient', 'identifier=s|v');
+    expect(details).toContain('SEARCH r USING INTEGER PRIMARY KEY (rowid=?)');
+    expect(details.some((d) => d.includes('idx_token_code (param_id=? AND code=? AND system=?)'))).toBe(true);
+  });
+});
