@@ -57,6 +57,19 @@ export function splitEntryUrl(url: string, baseUrl: string, index: number): { pa
   return { path, query };
 }
 
+const MAX_PATCH_DEPTH = 100;
+
+function depthExceeds(value: unknown, max: number): boolean {
+  const stack: { node: unknown; depth: number }[] = [{ node: value, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop() as { node: unknown; depth: number };
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) stack.push({ node: child, depth: depth + 1 });
+  }
+  return false;
+}
+
 /** The body of a PATCH entry: JSON Patch travels as a Binary, FHIRPath Patch as Parameters. */
 function patchBody(resource: Resource, index: number): { body: unknown; contentType: string } {
   if (resource.resourceType === 'Parameters') return { body: resource, contentType: 'application/fhir+json' };
@@ -65,11 +78,15 @@ function patchBody(resource: Resource, index: number): { body: unknown; contentT
     if (binary.contentType !== 'application/json-patch+json' || !binary.data) {
       throw entryProblem(index, 'a PATCH Binary must hold application/json-patch+json data');
     }
+    let body: unknown;
     try {
-      return { body: JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8')), contentType: binary.contentType };
+      body = JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8'));
     } catch {
       throw entryProblem(index, 'the PATCH Binary does not hold valid JSON');
     }
+    // This JSON did not go through the HTTP parser's limits: apply the same nesting bound here.
+    if (depthExceeds(body, MAX_PATCH_DEPTH)) throw entryProblem(index, `the PATCH Binary nests deeper than ${MAX_PATCH_DEPTH} levels`);
+    return { body, contentType: binary.contentType };
   }
   throw entryProblem(index, 'a PATCH resource must be a Parameters (FHIRPath Patch) or a Binary (JSON Patch)');
 }

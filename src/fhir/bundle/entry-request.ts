@@ -55,5 +55,6 @@ export async function runEntry(
     const issues = body?.resourceType === 'OperationOutcome' && body.issue?.length ? body.issue : [issue('processing', `status ${response.status}`)];
     throw nameEntry(entry, new FhirError(response.status, issues));
   }
+  if (entry.method === 'HEAD') return { ...response, body: undefined };
   return response;
 }
