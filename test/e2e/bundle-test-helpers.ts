@@ -5,7 +5,6 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp, type LucarneApp } from '../../src/app';
 import { loadConfig } from '../../src/config/load-config';
-import { registerBundlePatchValidate } from '../../src/fhir/bundle/register-routes';
 import { createHttpApp } from '../../src/http/create-http-app';
 
 export const BASE = 'http://127.0.0.1:8080/fhir';
@@ -16,12 +15,14 @@ export interface BundleTestServer {
   close(): Promise<void>;
 }
 
-/** A real app on a fresh embedded store in a temporary folder, with the Bundle/PATCH/$validate routes. */
+/**
+ * The production composition (createApp, which registers the Bundle/PATCH/$validate routes) on a fresh
+ * embedded store in a temporary folder, behind the real HTTP adapter.
+ */
 export async function startBundleTestServer(): Promise<BundleTestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lucarne-bundle-'));
   const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: BASE, LOG_LEVEL: 'silent' } });
   const app = await createApp(config, { durability: 'normal' });
-  registerBundlePatchValidate(app.router);
   const http = request.agent(createHttpApp(app.ctx, app.router));
   return {
     app,
