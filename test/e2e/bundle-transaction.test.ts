@@ -100,6 +100,26 @@ describe('transaction Bundle', () => {
     expect(await count('Patient', 'family=Dup')).toBe(before);
   });
 
+  it('rewrites urn:oid fullUrls and the fullUrls of PUT entries to their identities', async () => {
+    const OID = 'urn:oid:1.2.250.1.999.1';
+    const PUT = 'urn:uuid:5f0c5d2c-1c1f-4b6e-9d3a-0000000000b1';
+    const res = await post(
+      transaction(
+        { fullUrl: OID, resource: { resourceType: 'Organization', name: 'Oid org' }, request: { method: 'POST', url: 'Organization' } },
+        { fullUrl: PUT, resource: { resourceType: 'Patient', id: 'put-target', name: [{ family: 'Put' }] }, request: { method: 'PUT', url: 'Patient/put-target' } },
+        {
+          resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: PUT }, performer: [{ reference: OID }] },
+          request: { method: 'POST', url: 'Observation' },
+        },
+      ),
+    );
+    expect(res.status).toBe(200);
+    const entries = (res.body as Bundle).entry ?? [];
+    const obs = entries[2].resource as Observation;
+    expect(obs.subject?.reference).toBe('Patient/put-target');
+    expect(obs.performer?.[0].reference).toBe(`Organization/${entries[0].resource?.id}`);
+  });
+
   it('validates the envelope', async () => {
     const cases: unknown[] = [
       { resourceType: 'Bundle', type: 'collection', entry: [] },
