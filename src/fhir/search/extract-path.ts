@@ -169,7 +169,7 @@ function compileOp(model: TypeModel, op: Op, contexts: Set<string>, part: string
       const out = new Set<string>();
       for (const ctx of contexts) {
         const all = model.child(ctx, op.name);
-        const slots = only ? all?.filter((s) => s.type === only) : all;
+        const slots = only ? all?.filter((s) => isA(s.type, only)) : all;
         if (!slots || slots.length === 0) continue;
         table.set(ctx, slots);
         for (const s of slots) out.add(s.type);
@@ -193,8 +193,8 @@ function compileOp(model: TypeModel, op: Op, contexts: Set<string>, part: string
     }
     case 'as': {
       const type = op.type;
-      const fn: NodeFn = (nodes) => nodes.filter((n) => n.t === type);
-      return { fn, contexts: new Set([type]) };
+      const fn: NodeFn = (nodes) => nodes.filter((n) => isA(n.t, type));
+      return { fn, contexts: new Set([...contexts].filter((c) => isA(c, type))) };
     }
     case 'resolveIs': {
       const type = op.type;
@@ -225,6 +225,18 @@ function compileOp(model: TypeModel, op: Op, contexts: Set<string>, part: string
       return { fn, contexts: new Set(['Extension']) };
     }
   }
+}
+
+/** FHIR type specialisations that `as`/`ofType` accept for their base type (canonical is a uri...). */
+const SUBTYPES: Record<string, readonly string[]> = {
+  uri: ['url', 'canonical', 'oid', 'uuid'],
+  string: ['code', 'id', 'markdown'],
+  integer: ['positiveInt', 'unsignedInt'],
+  Quantity: ['Age', 'Count', 'Distance', 'Duration', 'SimpleQuantity', 'MoneyQuantity'],
+};
+
+function isA(type: string, target: string): boolean {
+  return type === target || (SUBTYPES[target]?.includes(type) ?? false);
 }
 
 function push(result: PathNode[], value: unknown, type: string): void {

@@ -169,6 +169,13 @@ function emitQuantity(code: string, group: number, t: string, v: Rec, emit: Emit
     });
     return;
   }
+  if (t === 'Money') {
+    if (typeof v.value !== 'number') return;
+    const currency = typeof v.currency === 'string' ? v.currency : '';
+    const system = currency ? 'urn:iso:std:iso:4217' : '';
+    emit({ kind: 'quantity', code, group, value: v.value, ...precision(v.value), system, unit: currency });
+    return;
+  }
   if (!QUANTITY_TYPES.has(t) && t !== 'unknown') return;
   if (typeof v.value !== 'number') return;
   emit({

@@ -31,7 +31,10 @@ export interface Extractor {
   compiled(resourceType: string): readonly CompiledParam[];
 }
 
-export type ExtractorOptions = ValueContext;
+export interface ExtractorOptions extends ValueContext {
+  /** false: evaluate every expression with the fhirpath package (the reference the fast path is tested against). */
+  fastPath?: boolean;
+}
 
 export function createExtractor(definitions: Definitions, options: ExtractorOptions = {}): Extractor {
   const model = new TypeModel(definitions);
@@ -41,7 +44,7 @@ export function createExtractor(definitions: Definitions, options: ExtractorOpti
   const compiled = (resourceType: string): CompiledParam[] => {
     let list = byType.get(resourceType);
     if (!list) {
-      list = compileType(definitions, model, resourceType);
+      list = compileType(definitions, model, resourceType, options.fastPath !== false);
       byType.set(resourceType, list);
     }
     return list;
@@ -68,7 +71,9 @@ export function createExtractor(definitions: Definitions, options: ExtractorOpti
   return { extract, compiled };
 }
 
-function compileType(definitions: Definitions, model: TypeModel, resourceType: string): CompiledParam[] {
+function compileType(
+  definitions: Definitions, model: TypeModel, resourceType: string, fastPath: boolean,
+): CompiledParam[] {
   const result: CompiledParam[] = [];
   for (const param of definitions.searchParameters(resourceType)) {
     const code = param.code as string;
@@ -79,6 +84,7 @@ function compileType(definitions: Definitions, model: TypeModel, resourceType: s
       const root = rootType(part);
       if (root !== resourceType && root !== 'Resource' && root !== 'DomainResource') continue;
       try {
+        if (!fastPath) throw new UnsupportedExpression(part);
         programs.push(compilePath(model, resourceType, part));
       } catch (e) {
         if (!(e instanceof UnsupportedExpression)) throw e;
@@ -116,10 +122,15 @@ function guessType(v: unknown, kind: string): string {
   if ('start' in r || 'end' in r) return 'Period';
   if ('low' in r || 'high' in r) return 'Range';
   if (typeof r.value === 'number') return 'Quantity';
+  if (typeof r.value === 'string') {
+    // ContactPoint.system is a code (phone, email...); Identifier.system is a URI.
+    return typeof r.system === 'string' && !r.system.includes(':') ? 'ContactPoint' : 'Identifier';
+  }
+  if ('code' in r || 'system' in r) return 'Coding';
   return 'unknown';
 }
 
-function entryKey(e: IndexEntry): string {
+export function entryKey(e: IndexEntry): string {
   switch (e.kind) {
     case 'string':
       return `s\0${e.code}\0${e.group}\0${e.exact}`;
