@@ -22,7 +22,10 @@ it('indexes at least what the fhirpath package finds, on every R4 example of the
   for (const file of files) {
     const resource = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Resource;
     if (!TYPES.includes(resource.resourceType)) continue;
-    const ours = new Set(fast.extract(resource).map(entryKey));
+    // The fast path adds the implicit system of bound codes; the fhirpath evaluation cannot know it.
+    const ours = new Set(
+      fast.extract(resource).flatMap((e) => (e.kind === 'token' ? [entryKey(e), entryKey({ ...e, system: '' })] : [entryKey(e)])),
+    );
     for (const key of reference.extract(resource).map(entryKey)) {
       if (!ours.has(key)) missing.push(`${file}: ${key.replace(/\0/g, ' ')}`);
     }

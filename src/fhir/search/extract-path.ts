@@ -1,9 +1,11 @@
-import { isAbstractResource, type TypeModel } from './extract-types';
+import { isAbstractResource, type ChildSlot, type TypeModel } from './extract-types';
 
 /** A value found by an expression with its context (see TypeModel): a data type, resource or backbone path. */
 export interface PathNode {
   v: unknown;
   t: string;
+  /** The implicit code system of a bound `code` value (see TypeModel). */
+  s?: string;
 }
 
 export type PathProgram = (resource: object) => PathNode[];
@@ -165,7 +167,7 @@ export function compilePath(model: TypeModel, resourceType: string, part: string
 function compileOp(model: TypeModel, op: Op, contexts: Set<string>, part: string, only?: string) {
   switch (op.op) {
     case 'child': {
-      const table = new Map<string, { key: string; type: string }[]>();
+      const table = new Map<string, ChildSlot[]>();
       const out = new Set<string>();
       for (const ctx of contexts) {
         const all = model.child(ctx, op.name);
@@ -183,8 +185,8 @@ function compileOp(model: TypeModel, op: Op, contexts: Set<string>, part: string
           for (const s of slots) {
             const value = (n.v as Record<string, unknown>)[s.key];
             if (value === undefined || value === null) continue;
-            if (Array.isArray(value)) for (const item of value) push(result, item, s.type);
-            else push(result, value, s.type);
+            if (Array.isArray(value)) for (const item of value) push(result, item, s.type, s.system);
+            else push(result, value, s.type, s.system);
           }
         }
         return result;
@@ -239,14 +241,14 @@ function isA(type: string, target: string): boolean {
   return type === target || (SUBTYPES[target]?.includes(type) ?? false);
 }
 
-function push(result: PathNode[], value: unknown, type: string): void {
+function push(result: PathNode[], value: unknown, type: string, system?: string): void {
   if (value === null || value === undefined) return;
   if (isAbstractResource(type)) {
     const rt = (value as { resourceType?: unknown }).resourceType;
     if (typeof rt === 'string') result.push({ v: value, t: rt });
     return;
   }
-  result.push({ v: value, t: type });
+  result.push(system ? { v: value, t: type, s: system } : { v: value, t: type });
 }
 
 const TYPED_REF = /^(?:.*\/)?([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[^/]+)?$/;

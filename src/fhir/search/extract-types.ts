@@ -1,4 +1,4 @@
-import type { ElementDefinition } from '@medplum/fhirtypes';
+import type { ElementDefinition, ValueSet } from '@medplum/fhirtypes';
 import type { Definitions } from '../conformance/definitions';
 
 /**
@@ -10,6 +10,8 @@ import type { Definitions } from '../conformance/definitions';
 export interface ChildSlot {
   key: string;
   type: string;
+  /** For a `code` element bound (required) to a ValueSet of one whole CodeSystem: that system (implicit). */
+  system?: string;
 }
 
 export class TypeModel {
@@ -47,11 +49,26 @@ export class TypeModel {
           (element.type ?? []).map((t) => ({ key: base + capitalise(t.code), type: typeName(t.code) })),
         );
       } else {
-        result.set(name, [{ key: name, type: slotType(element, path) }]);
+        const slot: ChildSlot = { key: name, type: slotType(element, path) };
+        if (slot.type === 'code') {
+          const system = this.implicitSystem(element);
+          if (system) slot.system = system;
+        }
+        result.set(name, [slot]);
       }
     }
     this.cache.set(context, result);
     return result;
+  }
+
+  private implicitSystem(element: ElementDefinition): string | undefined {
+    const binding = element.binding;
+    if (binding?.strength !== 'required' || !binding.valueSet) return undefined;
+    const vs = this.definitions.canonical<ValueSet>(binding.valueSet.split('|')[0]);
+    const include = vs?.compose?.include;
+    if (!include || include.length !== 1 || vs.compose?.exclude) return undefined;
+    const only = include[0];
+    return only.system && !only.concept && !only.filter && !only.valueSet ? only.system : undefined;
   }
 }
 

@@ -29,6 +29,7 @@ export function emitValue(kind: string, code: string, group: number, node: PathN
       if (typeof (v as Rec)?.text === 'string') return emitString(code, group, (v as Rec).text as string, emit);
       return;
     case 'token':
+      if (typeof v === 'string' && node.s) return token(code, group, node.s, v, emit);
       return emitToken(code, group, t, v, emit);
     case 'reference':
       return emitReference(code, group, v, ctx, emit);

@@ -72,7 +72,8 @@ describe('extraction', () => {
   });
 
   it('indexes codes, booleans and filtered ContactPoints as tokens', () => {
-    expect(of(patient, 'gender')).toMatchObject([{ system: '', value: 'male' }]);
+    // a code bound to a one-CodeSystem ValueSet carries that system implicitly
+    expect(of(patient, 'gender')).toMatchObject([{ system: 'http://hl7.org/fhir/administrative-gender', value: 'male' }]);
     expect(of(patient, 'active')).toMatchObject([{ system: '', value: 'true' }]);
     expect(of(patient, 'email')).toMatchObject([{ value: 'jp@example.org' }]);
     expect(of(patient, 'phone')).toMatchObject([{ value: '+33 1 23' }]);

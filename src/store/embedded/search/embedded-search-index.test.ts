@@ -87,6 +87,11 @@ describe('token', () => {
     expect(O(`code=${LOINC}|`)).toEqual(['o1', 'o2']);
     expect(O(`code=${LOINC}|8867-4,${LOINC}|1234-5`)).toEqual(['o1', 'o2']);
   });
+  it('bound codes carry their implicit system', () => {
+    expect(P('gender=http://hl7.org/fhir/administrative-gender|male')).toEqual(['p1', 'p3']);
+    expect(P('gender=http://other|male')).toEqual([]);
+    expect(O('status=http://hl7.org/fhir/observation-status|preliminary')).toEqual(['o2']);
+  });
   it(':not includes resources without the element', () => {
     expect(P('gender:not=male')).toEqual(['p2', 'p4']);
   });
