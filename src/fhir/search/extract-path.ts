@@ -136,16 +136,33 @@ function parse(part: string): { root: string; ops: Op[] } {
   return { root, ops };
 }
 
-type NodeFn = (nodes: PathNode[]) => PathNode[];
+export type NodeFn = (nodes: PathNode[]) => PathNode[];
 
 /**
  * Compiles one union part for a resource type into a program over plain JSON. Throws UnsupportedExpression
  * when the part uses anything outside the fast subset or names an element the definitions do not know.
+ * The program's `contexts` are what its results can be (the starting point of composite components).
  */
-export function compilePath(model: TypeModel, resourceType: string, part: string): PathProgram {
+export function compilePath(
+  model: TypeModel, resourceType: string, part: string,
+): PathProgram & { contexts: ReadonlySet<string> } {
   const { root, ops } = parse(part);
   if (root !== resourceType && !isAbstractResource(root)) throw new UnsupportedExpression(part);
-  let contexts = new Set<string>([resourceType]);
+  const { run, contexts } = compileOps(model, ops, new Set([resourceType]), part);
+  return Object.assign((resource: object) => run([{ v: resource, t: resourceType }]), { contexts });
+}
+
+/** Compiles an expression relative to nodes of the given contexts (a composite component such as `code`). */
+export function compileRelative(
+  model: TypeModel, contexts: ReadonlySet<string>, part: string,
+): { run: NodeFn; contexts: ReadonlySet<string> } {
+  if (part.startsWith('(') || part.startsWith('%')) throw new UnsupportedExpression(part);
+  const { ops } = parse(`__context.${part}`);
+  return compileOps(model, ops, new Set(contexts), part);
+}
+
+function compileOps(model: TypeModel, ops: Op[], start: Set<string>, part: string) {
+  let contexts = start;
   const fns: NodeFn[] = [];
   for (let k = 0; k < ops.length; k++) {
     const op = ops[k];
@@ -157,11 +174,12 @@ export function compilePath(model: TypeModel, resourceType: string, part: string
     fns.push(compiled.fn);
     contexts = compiled.contexts;
   }
-  return (resource) => {
-    let nodes: PathNode[] = [{ v: resource, t: resourceType }];
+  const run: NodeFn = (input) => {
+    let nodes = input;
     for (let k = 0; k < fns.length && nodes.length > 0; k++) nodes = fns[k](nodes);
     return nodes;
   };
+  return { run, contexts };
 }
 
 function compileOp(model: TypeModel, op: Op, contexts: Set<string>, part: string, only?: string) {
@@ -238,7 +256,9 @@ const SUBTYPES: Record<string, readonly string[]> = {
 };
 
 function isA(type: string, target: string): boolean {
-  return type === target || (SUBTYPES[target]?.includes(type) ?? false);
+  if (type === target || (SUBTYPES[target]?.includes(type) ?? false)) return true;
+  // R4 writes `value.as(DateTime)` in a few places: FHIRPath system type names for FHIR primitives.
+  return type.length > 0 && type[0] !== target[0] && type === target[0].toLowerCase() + target.slice(1);
 }
 
 function push(result: PathNode[], value: unknown, type: string, system?: string): void {

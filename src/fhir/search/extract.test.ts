@@ -12,6 +12,8 @@ function of(resource: Resource, code: string): IndexEntry[] {
   return extractor.extract(resource).filter((e) => e.code === code);
 }
 const norms = (entries: IndexEntry[]) => entries.map((e) => (e.kind === 'string' ? e.norm : '')).sort();
+const LOINC = 'http://loinc.org';
+const UCUM = 'http://unitsofmeasure.org';
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('normalizeString', () => {
@@ -114,7 +116,7 @@ describe('extraction', () => {
   it('indexes CodeableConcepts: each coding, and text/display for :text', () => {
     const o = {
       resourceType: 'Observation', status: 'final',
-      code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }, { code: 'HR' }], text: 'Fréquence cardiaque' },
+      code: { coding: [{ system: LOINC, code: '8867-4', display: 'Heart rate' }, { code: 'HR' }], text: 'Fréquence cardiaque' },
       subject: { reference: 'Patient/p1' },
       valueQuantity: { value: 72.0, unit: 'beats/min', system: 'http://unitsofmeasure.org', code: '/min' },
     } as Resource;
@@ -138,6 +140,29 @@ describe('extraction', () => {
     } as Resource;
     expect(of(sr, 'instantiates-canonical')).toMatchObject([{ url: 'http://example.org/PlanDefinition/p', version: '2.1' }]);
     expect(of(sr, 'subject:identifier')).toMatchObject([{ kind: 'token', system: 'urn:ins', value: '42' }]);
+  });
+
+  it('indexes composites per element, with a shared group (same-element semantics)', () => {
+    const bp = {
+      resourceType: 'Observation', status: 'final', code: { coding: [{ system: LOINC, code: '85354-9' }] },
+      component: [
+        { code: { coding: [{ system: LOINC, code: '8480-6' }] }, valueQuantity: { value: 107, system: UCUM, code: 'mm[Hg]' } },
+        { code: { coding: [{ system: LOINC, code: '8462-4' }] }, valueQuantity: { value: 60, system: UCUM, code: 'mm[Hg]' } },
+        { code: { coding: [{ system: LOINC, code: 'no-value' }] } },
+      ],
+    } as Resource;
+    const rows = extractor.extract(bp).filter((e) => e.code.startsWith('component-code-value-quantity#'));
+    expect(rows.map((e) => [e.code, e.group, e.kind === 'token' ? e.value : e.kind === 'quantity' ? e.value : ''])).toEqual([
+      ['component-code-value-quantity#0', 1, '8480-6'],
+      ['component-code-value-quantity#1', 1, 107],
+      ['component-code-value-quantity#0', 2, '8462-4'],
+      ['component-code-value-quantity#1', 2, 60],
+    ]);
+    // the panel itself has no value: no code-value-quantity group
+    expect(extractor.extract(bp).filter((e) => e.code.startsWith('code-value-quantity#'))).toEqual([]);
+    let composites = 0;
+    for (const type of definitions.resourceTypes) composites += extractor.compiledComposites(type).length;
+    expect(composites).toBeGreaterThanOrEqual(70);
   });
 
   it('compiles almost every R4 expression to the fast path', () => {

@@ -11,6 +11,17 @@ const SEPARATORS = /[\p{P}\p{S}\p{Z}\s]+/gu;
  */
 export function normalizeString(s: string): string {
   if (SIMPLE.test(s)) return s;
-  if (ASCII.test(s)) return s.toLowerCase().replace(ASCII_SEPARATORS, ' ').trim();
-  return s.normalize('NFD').replace(MARKS, '').toLowerCase().replace(SEPARATORS, ' ').trim();
+  let result = cache.get(s);
+  if (result === undefined) {
+    result = ASCII.test(s)
+      ? s.toLowerCase().replace(ASCII_SEPARATORS, ' ').trim()
+      : s.normalize('NFD').replace(MARKS, '').toLowerCase().replace(SEPARATORS, ' ').trim();
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    if (s.length <= 200) cache.set(s, result);
+  }
+  return result;
 }
+
+/** Code displays, names and cities repeat across resources; remembering them saves most of the work. */
+const CACHE_SIZE = 20000;
+const cache = new Map<string, string>();
