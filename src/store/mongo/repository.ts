@@ -1,0 +1,233 @@
+import type { ClientSession, Collection, Db } from 'mongodb';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Definitions } from '../../fhir/conformance/definitions';
+import type { Extractor } from '../../fhir/search/extract';
+import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
+import type { Clock } from '../../kernel/clock';
+import { conflict, preconditionFailed } from '../../kernel/errors';
+import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import { compileSearch } from './compile-search';
+import {
+  isDuplicateKey, RECORD_PROJECTION, resourceKey, toRecord, versionKey, type ResourceDoc, type VersionDoc,
+} from './documents';
+import { runHistory } from './history';
+import { noKeys, searchKeys } from './search-keys';
+
+type StoredResource = Resource & { id: string };
+
+/** A version left behind by a writer that died between its two steps is applied by the next writer after this. */
+const ROLL_FORWARD_AFTER_MS = 5000;
+/** Plain updates (no If-Match) that lose a race re-read and try again, this many times. */
+const MAX_ATTEMPTS = 20;
+
+/** Thrown when another writer inserted the version number first. */
+class VersionTaken extends Error {}
+
+/** What a write changed, so that a nested transaction inside a MongoDB transaction can be undone. */
+export interface UndoStep {
+  versionId: string;
+  previous: ResourceDoc | null;
+  key: string;
+}
+
+export interface RepositoryContext {
+  db: Db;
+  definitions: Definitions;
+  extractor: Extractor;
+  clock: Clock;
+}
+
+/**
+ * Every store operation, optionally inside a MongoDB session transaction. A write is two steps:
+ *   1. insert the version document (unique `_id` Type/id/version: only one writer gets each number), then
+ *   2. replace the current document, filtered on the previous version.
+ * A loser of step 1 gets 412 (If-Match), 409 (create) or re-reads and retries (plain update/delete).
+ */
+export class Repository {
+  readonly resources: Collection<ResourceDoc>;
+  readonly versions: Collection<VersionDoc>;
+
+  constructor(
+    readonly ctx: RepositoryContext,
+    private readonly session?: ClientSession,
+    private readonly undo?: UndoStep[],
+  ) {
+    this.resources = ctx.db.collection<ResourceDoc>('resources');
+    this.versions = ctx.db.collection<VersionDoc>('versions');
+  }
+
+  /** A repository writing through the same session that records its writes in `undo`. */
+  withUndo(undo: UndoStep[]): Repository {
+    return new Repository(this.ctx, this.session, undo);
+  }
+
+  async read(type: string, id: string): Promise<VersionRecord | undefined> {
+    const doc = await this.current(type, id);
+    return doc ? toRecord(doc) : undefined;
+  }
+
+  async vread(type: string, id: string, versionId: string): Promise<VersionRecord | undefined> {
+    if (!/^[1-9][0-9]{0,15}$/.test(versionId)) return undefined;
+    const doc = await this.versions.findOne({ _id: versionKey(type, id, Number(versionId)) }, { session: this.session });
+    return doc ? toRecord(doc) : undefined;
+  }
+
+  history(query: HistoryQuery): Promise<HistoryPage> {
+    return runHistory(this.versions, query, this.session);
+  }
+
+  async search(request: SearchRequest): Promise<SearchResult> {
+    const compiled = compileSearch(this.ctx.definitions, request);
+    const wantTotal = request.total !== 'none' || request.count === 0;
+    const opts = { session: this.session };
+    if (!compiled.check) {
+      const total = wantTotal ? await this.resources.countDocuments(compiled.filter, opts) : undefined;
+      if (request.count === 0) return { entries: [], included: [], total, hasMore: false };
+      const docs = await this.resources
+        .find(compiled.filter, { ...opts, projection: RECORD_PROJECTION })
+        .sort(compiled.sort).skip(request.offset).limit(request.count + 1).toArray();
+      const hasMore = docs.length > request.count;
+      const entries = (hasMore ? docs.slice(0, request.count) : docs).map(toRecord);
+      return total === undefined ? { entries, included: [], hasMore } : { entries, included: [], total, hasMore };
+    }
+    // Some filter needs same-entry checks: page in process over the index-narrowed candidates.
+    const entries: VersionRecord[] = [];
+    let matched = 0;
+    let hasMore = false;
+    const cursor = this.resources.find(compiled.filter, { ...opts, projection: { k: 0, s: 0, so: 0 } }).sort(compiled.sort);
+    for await (const doc of cursor) {
+      if (!compiled.check(doc)) continue;
+      matched++;
+      if (matched <= request.offset) continue;
+      if (entries.length < request.count) entries.push(toRecord(doc));
+      else {
+        hasMore = true;
+        if (!wantTotal) break;
+      }
+    }
+    await cursor.close();
+    return wantTotal ? { entries, included: [], total: matched, hasMore } : { entries, included: [], hasMore };
+  }
+
+  async create(resource: StoredResource, options: WriteOptions = {}): Promise<VersionRecord> {
+    const type = resource.resourceType;
+    if (await this.current(type, resource.id)) throw conflict(`${type}/${resource.id} already exists`);
+    if (options.ifMatch !== undefined) throw conflict(`${type}/${resource.id} does not exist`);
+    try {
+      return await this.commit(undefined, type, resource.id, resource, options.method ?? 'POST');
+    } catch (err) {
+      if (err instanceof VersionTaken) throw conflict(`${type}/${resource.id} already exists`);
+      throw err;
+    }
+  }
+
+  async update(resource: StoredResource, options: WriteOptions = {}): Promise<{ record: VersionRecord; created: boolean }> {
+    const type = resource.resourceType;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const cur = await this.current(type, resource.id);
+      if (options.ifMatch !== undefined) checkIfMatch(type, resource.id, cur, options.ifMatch);
+      try {
+        const record = await this.commit(cur, type, resource.id, resource, options.method ?? 'PUT');
+        return { record, created: !cur || cur.deleted };
+      } catch (err) {
+        if (!(err instanceof VersionTaken)) throw err;
+        if (options.ifMatch !== undefined) throw preconditionFailed(`${type}/${resource.id} was changed concurrently`);
+      }
+    }
+    throw conflict(`${type}/${resource.id} is being written by others; try again`);
+  }
+
+  async delete(type: string, id: string, options: WriteOptions = {}): Promise<VersionRecord | undefined> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const cur = await this.current(type, id);
+      if (!cur || cur.deleted) return undefined;
+      if (options.ifMatch !== undefined) checkIfMatch(type, id, cur, options.ifMatch);
+      try {
+        return await this.commit(cur, type, id, undefined, options.method ?? 'DELETE');
+      } catch (err) {
+        if (!(err instanceof VersionTaken)) throw err;
+        if (options.ifMatch !== undefined) throw preconditionFailed(`${type}/${id} was changed concurrently`);
+      }
+    }
+    throw conflict(`${type}/${id} is being written by others; try again`);
+  }
+
+  private current(type: string, id: string): Promise<ResourceDoc | null> {
+    return this.resources.findOne({ _id: resourceKey(type, id) }, { session: this.session });
+  }
+
+  private async commit(
+    cur: ResourceDoc | null | undefined, type: string, id: string, resource: StoredResource | undefined,
+    method: VersionRecord['method'],
+  ): Promise<VersionRecord> {
+    const version = (cur?.version ?? 0) + 1;
+    const now = this.ctx.clock.now().getTime();
+    // Always after the previous version, even when another process's clock lags.
+    const lastUpdated = cur ? Math.max(now, cur.lastUpdated + 1) : now;
+    let content: string | null = null;
+    let stored: StoredResource | undefined;
+    if (resource) {
+      stored = { ...resource, meta: { ...resource.meta, versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() } };
+      content = JSON.stringify(stored);
+    }
+    const versionDoc: VersionDoc = {
+      _id: versionKey(type, id, version), type, id, version, lastUpdated, deleted: !resource, method, content,
+    };
+    try {
+      await this.versions.insertOne(versionDoc, { session: this.session });
+    } catch (err) {
+      if (!isDuplicateKey(err) || this.session) throw err;
+      await this.rollForward(cur ?? null, type, id, version);
+      throw new VersionTaken();
+    }
+    const keys = stored ? searchKeys(this.ctx.extractor.extract(stored)) : noKeys();
+    const doc: ResourceDoc = { ...versionDoc, _id: resourceKey(type, id), ...keys };
+    await this.applyCurrent(cur ?? null, doc);
+    this.undo?.push({ versionId: versionDoc._id, previous: cur ?? null, key: doc._id });
+    return toRecord(versionDoc);
+  }
+
+  /** Step 2: the current document moves from `cur` to `doc` (idempotent: a helper may have done it). */
+  private async applyCurrent(cur: ResourceDoc | null, doc: ResourceDoc): Promise<void> {
+    const opts = { session: this.session };
+    if (cur) {
+      await this.resources.replaceOne({ _id: doc._id, version: cur.version }, doc, opts);
+      return;
+    }
+    try {
+      await this.resources.insertOne(doc, opts);
+    } catch (err) {
+      if (!isDuplicateKey(err) || this.session) throw err;
+    }
+  }
+
+  /**
+   * A version number was taken. If its writer died before step 2 (the current document is still at the
+   * version before, long after), finish its write so the resource does not stay stuck.
+   */
+  private async rollForward(cur: ResourceDoc | null, type: string, id: string, version: number): Promise<void> {
+    const orphan = await this.versions.findOne({ _id: versionKey(type, id, version) });
+    const fresh = await this.current(type, id);
+    if (!orphan || (fresh?.version ?? 0) !== version - 1) return;
+    if (this.ctx.clock.now().getTime() - orphan.lastUpdated < ROLL_FORWARD_AFTER_MS) return;
+    const keys = orphan.content ? searchKeys(this.ctx.extractor.extract(JSON.parse(orphan.content) as Resource)) : noKeys();
+    await this.applyCurrent(fresh ?? cur, { ...orphan, _id: resourceKey(type, id), ...keys });
+  }
+
+  /** Undoes writes recorded in `steps` (newest first), inside the still-open MongoDB transaction. */
+  async revert(steps: UndoStep[]): Promise<void> {
+    const opts = { session: this.session };
+    for (const step of [...steps].reverse()) {
+      await this.versions.deleteOne({ _id: step.versionId }, opts);
+      if (step.previous) await this.resources.replaceOne({ _id: step.key }, step.previous, opts);
+      else await this.resources.deleteOne({ _id: step.key }, opts);
+    }
+  }
+}
+
+/** If-Match accepts the bare versionId and tolerates the ETag form W/"n". */
+function checkIfMatch(type: string, id: string, cur: ResourceDoc | null, ifMatch: string): void {
+  if (!cur || cur.deleted) throw conflict(`${type}/${id} does not exist, so If-Match cannot match`);
+  const expected = ifMatch.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  if (expected !== String(cur.version)) throw preconditionFailed(`${type}/${id} is at version ${cur.version}, not ${expected}`);
+}
