@@ -68,9 +68,23 @@ export async function ensureSchema(db: Db, options: { ferretdb: boolean; now: ()
       if ((err as { code?: unknown }).code !== 11000) throw err;
     }
   }
-  for (const [name, indexes] of Object.entries(INDEXES)) await db.collection(name).createIndexes(indexes);
+  for (const [name, indexes] of Object.entries(INDEXES)) await createMissing(db, name, indexes);
   if (!options.ferretdb) {
-    for (const [name, indexes] of Object.entries(MONGODB_ONLY_INDEXES)) await db.collection(name).createIndexes(indexes);
+    for (const [name, indexes] of Object.entries(MONGODB_ONLY_INDEXES)) await createMissing(db, name, indexes);
   }
   return ran;
+}
+
+/**
+ * One createIndexes per missing index: FerretDB v1 drops the connection (a server panic) when one
+ * createIndexes command names several indexes that already exist.
+ */
+async function createMissing(db: Db, collection: string, indexes: IndexDescription[]): Promise<void> {
+  const existing = new Set(
+    (await db.collection(collection).listIndexes().toArray().catch(() => [])).map((i) => i.name as string),
+  );
+  for (const index of indexes) {
+    if (index.name && existing.has(index.name)) continue;
+    await db.collection(collection).createIndexes([index]);
+  }
 }
