@@ -1,6 +1,10 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { badRequest } from '../../kernel/errors';
 import type { Definitions } from '../conformance/definitions';
+import { parseComposite } from './parse-composite';
+import { parseIncludeRules } from './parse-include';
+import { commonParameter, resolveParameter } from './resolve-parameter';
+import { defaultTerminology, resolveCodes, type TerminologyResolver } from './terminology-resolver';
 import {
   parseDate, parseMissing, parseNumber, parseQuantity, parseReference, parseString, parseToken, parseUri, splitOr,
   type ValueContext,
@@ -12,23 +16,33 @@ export const MAX_COUNT = 1000;
 
 /** Result parameters handled by the REST layer: never filters, never unknown. */
 const RESULT_PARAMETERS = new Set([
-  '_format', '_pretty', '_summary', '_elements', '_include', '_revinclude', '_contained', '_containedType', '_type',
+  '_format', '_pretty', '_summary', '_elements', '_contained', '_containedType', '_type', '_cursor',
 ]);
+
+/** Common parameters R4 defines that this server does not implement: reported as unknown (not supported). */
+const UNSUPPORTED = new Set(['_text', '_content', '_query', '_filter']);
+
+/** Token modifiers answered through a TerminologyResolver. */
+const TERMINOLOGY_MODIFIERS = new Set(['in', 'not-in', 'above', 'below']);
 
 /** Modifiers accepted per parameter type (besides `:[type]` on references). */
 const MODIFIERS: Record<string, ReadonlySet<string>> = {
   string: new Set(['exact', 'contains', 'missing']),
-  token: new Set(['not', 'missing', 'text', 'of-type']),
+  token: new Set(['not', 'missing', 'text', 'of-type', 'in', 'not-in', 'above', 'below']),
   reference: new Set(['missing', 'identifier']),
   date: new Set(['missing']),
   number: new Set(['missing']),
   quantity: new Set(['missing']),
-  uri: new Set(['missing', 'below']),
+  uri: new Set(['missing', 'below', 'above']),
+  composite: new Set(['missing']),
 };
 
 const PARSERS: Record<string, (raw: string, c: ValueContext) => SearchValue> = {
   string: parseString,
   token: parseToken,
+  composite: () => {
+    throw new Error('composite values are parsed by parseComposite');
+  },
   reference: parseReference,
   date: parseDate,
   number: parseNumber,
@@ -41,6 +55,8 @@ export interface ParseSearchOptions {
   baseUrl?: string;
   defaultCount?: number;
   maxCount?: number;
+  /** Answers token :in/:not-in/:above/:below; defaults to the ValueSets enumerable from the definitions. */
+  terminology?: TerminologyResolver;
 }
 
 export interface ParsedSearch {
@@ -95,25 +111,42 @@ export function parseSearchRequest(
         continue;
     }
     if (raw === '') continue;
-    const colon = key.indexOf(':');
-    const code = colon >= 0 ? key.slice(0, colon) : key;
-    const modifier = colon >= 0 ? key.slice(colon + 1) : undefined;
-    const param = commonParameter(definitions, types, code);
-    if (!param || !PARSERS[param.type]) {
+    const base = key.split(':')[0];
+    if (base === '_include' || base === '_revinclude') {
+      const rules = parseIncludeRules(definitions, types, key, raw);
+      if (base === '_include') (request.include ??= []).push(...rules);
+      else (request.revinclude ??= []).push(...rules);
+      continue;
+    }
+    if (base === '_list') {
+      request.filters.push(listFilter(definitions, raw));
+      continue;
+    }
+    const resolved = UNSUPPORTED.has(base) ? undefined : resolveParameter(definitions, types, key);
+    if (!resolved || !PARSERS[resolved.param.type]) {
       unknown.push(key);
       continue;
     }
+    const { code, param, modifier } = resolved;
     checkModifier(definitions, key, param, modifier, code);
     const context: ValueContext = {
       name: key, param, modifier, baseUrl, isResourceType: (t) => definitions.isResourceType(t),
     };
-    const values =
-      modifier === 'missing'
-        ? [parseMissing(raw, context)]
-        : splitOr(raw).filter((v) => v !== '').map((v) => PARSERS[param.type](v, context));
+    const parse = (v: string): SearchValue => {
+      if (param.type === 'composite') return parseComposite(definitions, v, context, PARSERS);
+      if (param.type === 'token' && modifier && TERMINOLOGY_MODIFIERS.has(modifier)) {
+        const token = modifier === 'in' || modifier === 'not-in' ? undefined : parseToken(v, { ...context, modifier: undefined });
+        const [system, tokenCode] = token?.kind === 'token' ? [token.system, token.code] : [undefined, undefined];
+        const terminology = options.terminology ?? defaultTerminology(definitions);
+        return { kind: 'codes', codes: resolveCodes(terminology, key, modifier, system, tokenCode, v) };
+      }
+      return PARSERS[param.type](v, context);
+    };
+    const values = modifier === 'missing' ? [parseMissing(raw, context)] : splitOr(raw).filter((v) => v !== '').map(parse);
     if (values.length === 0) continue;
     const filter: SearchFilter = { code, param, values };
     if (modifier !== undefined) filter.modifier = modifier;
+    if (resolved.chain.length > 0) filter.chain = resolved.chain;
     request.filters.push(filter);
   }
   return { request, unknown };
@@ -145,17 +178,6 @@ function nonNegativeInt(name: string, raw: string): number {
   return Number(raw);
 }
 
-/** The definition of `code` if every searched type has it with the same kind. */
-function commonParameter(definitions: Definitions, types: string[], code: string): SearchParameter | undefined {
-  let found: SearchParameter | undefined;
-  for (const type of types) {
-    const param = definitions.searchParameter(type, code);
-    if (!param || (found && found.type !== param.type)) return undefined;
-    found ??= param;
-  }
-  return found;
-}
-
 function checkModifier(
   definitions: Definitions, key: string, param: SearchParameter, modifier: string | undefined, code: string,
 ): void {
@@ -180,7 +202,19 @@ function parseSort(definitions: Definitions, types: string[], raw: string): Sort
     const code = descending ? item.slice(1) : item;
     if (code === '_id' || code === '_lastUpdated') return { code, descending };
     const param = commonParameter(definitions, types, code);
-    if (!param || !PARSERS[param.type]) throw badRequest(`_sort: cannot sort on '${code}'`, '_sort');
+    if (!param || !PARSERS[param.type] || param.type === 'composite') throw badRequest(`_sort: cannot sort on '${code}'`, '_sort');
     return { code, descending };
   });
+}
+
+/** `_list=id`: the resources a List's `item` references, i.e. `_has:List:item:_id=id`. */
+function listFilter(definitions: Definitions, raw: string): SearchFilter {
+  const item = definitions.searchParameter('List', 'item');
+  const id = definitions.searchParameter('List', '_id');
+  if (!item || !id) throw badRequest('_list is not available', '_list');
+  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(raw)) throw badRequest(`_list: malformed List id '${raw}'`, '_list');
+  return {
+    code: '_id', param: id, values: [{ kind: 'token', code: raw }],
+    chain: [{ direction: 'reverse', resourceType: 'List', code: 'item', param: item }],
+  };
 }

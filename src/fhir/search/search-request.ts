@@ -18,7 +18,49 @@ export interface SearchRequest {
   total: 'none' | 'estimate' | 'accurate';
   /** Restricts to a compartment, e.g. Patient/123/ImagingStudy. */
   compartment?: { resourceType: string; id: string };
+  /** `_include` rules (Observation:subject, Observation:subject:Patient, *, :iterate), applied to each page. */
+  include?: IncludeRule[];
+  /** `_revinclude` rules (Provenance:target...): resources of `resourceType` whose `code` points at a page entry. */
+  revinclude?: IncludeRule[];
+  /**
+   * Keyset position from the previous page (see SearchCursor). When present, `offset` is ignored. The backend
+   * produces cursors in SearchResult.next/previous; the REST layer carries them signed and opaque.
+   */
+  cursor?: SearchCursor;
 }
+
+/**
+ * One `_include`/`_revinclude` rule. `code` is a reference parameter of `resourceType`, or '*' for every
+ * reference parameter of that type. `targetType` restricts the followed references (`Observation:subject:Patient`).
+ * `iterate` (`:iterate`, R4 also accepts `:recurse`) applies the rule again to what was included, up to a depth cap.
+ */
+export interface IncludeRule {
+  resourceType: string;
+  code: string;
+  targetType?: string;
+  iterate: boolean;
+}
+
+/**
+ * A keyset paging position, store-neutral: the sort key values of the boundary row in `SortRule` order
+ * (null = the row has no value for that key) followed by a backend tie-breaker (rid for SQLite, _id for
+ * MongoDB). `after`: rows strictly after it in sort order (next page); otherwise rows strictly before it
+ * (previous page, returned in normal order).
+ */
+export interface SearchCursor {
+  keys: (string | number | null)[];
+  after: boolean;
+}
+
+/**
+ * One step of a chain, walked from the searched type outwards. `forward`: follow the reference parameter
+ * `code` of the current types to `targetTypes` (`subject:Patient.name`, `subject.identifier`). `reverse`
+ * (`_has:Observation:subject:...`): go to the resources of `resourceType` whose reference parameter `code`
+ * points at the current resource.
+ */
+export type ChainLink =
+  | { direction: 'forward'; code: string; param: SearchParameter; targetTypes: string[] }
+  | { direction: 'reverse'; resourceType: string; code: string; param: SearchParameter };
 
 export interface SortRule {
   /** Parameter code (`_id`, `_lastUpdated`, or any parameter of the type). */
@@ -40,7 +82,14 @@ export type SearchValue =
   | { kind: 'number'; prefix: SearchPrefix; value: number; low: number; high: number }
   | { kind: 'quantity'; prefix: SearchPrefix; value: number; low: number; high: number; system?: string; code?: string }
   | { kind: 'uri'; value: string }
-  | { kind: 'missing'; missing: boolean };
+  | { kind: 'missing'; missing: boolean }
+  /** `a$b...`: one value per component, in SearchParameter.component order, matched on the same element. */
+  | { kind: 'composite'; components: SearchValue[] }
+  /**
+   * A token expanded to a code set (`:in`, `:not-in`, `:above`, `:below`) by a TerminologyResolver; an empty
+   * system means a `code` element without system. Compiled like OR of system|code tokens.
+   */
+  | { kind: 'codes'; codes: { system: string; code: string }[] };
 
 export interface SearchFilter {
   /** The parameter code as sent (`subject`, `_id`, `birthdate`...). */
@@ -50,13 +99,24 @@ export interface SearchFilter {
   modifier?: string;
   /** OR of values; never empty. */
   values: SearchValue[];
+  /**
+   * Present for chained (`subject:Patient.name=x`) and reverse-chained (`_has:Observation:subject:code=x`)
+   * parameters: the links from the searched types to the resources that `code`/`param`/`values` test, whose
+   * types are those of the last link (`targetTypes` or `resourceType`). Then `code` is the final parameter.
+   */
+  chain?: ChainLink[];
 }
 
 export interface SearchResult {
   /** The matching current versions of this page, in sort order. */
   entries: VersionRecord[];
-  /** Resources added by _include/_revinclude (later issue). */
+  /** Resources added by _include/_revinclude (not also in entries), at most a cap per page. */
   included: VersionRecord[];
+  /** Non-fatal notes for the client (e.g. includes truncated at the cap), shown as a warning OperationOutcome. */
+  warnings?: string[];
+  /** Keyset cursors of the neighbouring pages, when the backend pages by keyset (absent: no such page). */
+  next?: SearchCursor;
+  previous?: SearchCursor;
   /** Present when the request asked for a total (and the backend could give one). */
   total?: number;
   /** Whether a page follows this one. */

@@ -11,7 +11,11 @@ const t = openSearchTestDb(definitions);
 const ids = new ParamIds(t.db);
 
 beforeAll(() => {
-  t.put({ resourceType: 'Patient', id: 'p1', name: [{ family: 'Dupont' }], gender: 'male', identifier: [{ system: 's', value: 'v' }], birthDate: '1980' } as Resource & { id: string });
+  t.put({ resourceType: 'Patient', id: 'p1', name: [{ family: 'Dupont' }], gender: 'male', managingOrganization: { reference: 'Organization/org1' }, identifier: [{ system: 's', value: 'v' }], birthDate: '1980' } as Resource & { id: string });
+  t.put({ resourceType: 'Organization', id: 'org1', name: 'CHU' } as Resource & { id: string });
+  t.put({ resourceType: 'ImagingStudy', id: 's1', status: 'available', subject: { reference: 'Patient/p1' } } as Resource & { id: string });
+  t.put({ resourceType: 'Provenance', id: 'pv1', target: [{ reference: 'Observation/o1' }], recorded: '2024-01-01T00:00:00Z', agent: [{ who: { reference: 'Organization/o1' } }] } as Resource & { id: string });
+  t.put({ resourceType: 'List', id: 'l1', status: 'current', mode: 'working', entry: [{ item: { reference: 'Patient/p1' } }] } as Resource & { id: string });
   t.put({ resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'l', code: 'c' }] },
     subject: { reference: 'Patient/p1' }, effectiveDateTime: '2024-01-02' } as Resource & { id: string });
 });
@@ -44,6 +48,12 @@ const SHAPES: [string, string][] = [
   ['Patient', '_id=p1,p2'],
   ['Patient', 'family=dup&birthdate:missing=true'],
   ['Patient', 'gender=male&_sort=family'],
+  ['ImagingStudy', 'subject.identifier=urn:oid:1.2.250|180'],
+  ['Observation', 'subject:Patient.name=dup&date=gt2020'],
+  ['Observation', 'patient.organization.name=chu'],
+  ['Patient', '_has:Observation:subject:code=l|c'],
+  ['Patient', '_has:Observation:subject:_has:Provenance:target:agent=Organization/o1'],
+  ['Patient', '_list=l1'],
 ];
 
 describe('EXPLAIN QUERY PLAN', () => {
@@ -58,5 +68,11 @@ describe('EXPLAIN QUERY PLAN', () => {
     const details = plan('Patient', 'identifier=s|v');
     expect(details).toContain('SEARCH r USING INTEGER PRIMARY KEY (rowid=?)');
     expect(details.some((d) => d.includes('idx_token_code (param_id=? AND code=? AND system=?)'))).toBe(true);
+  });
+
+  it('walks a chain from the matching targets to the references pointing at them', () => {
+    const details = plan('ImagingStudy', 'subject.identifier=s|v');
+    expect(details.some((d) => d.includes('idx_reference_target (param_id=? AND target_id=? AND target_type=?)'))).toBe(true);
+    expect(details.some((d) => d.includes('idx_reference_target (param_id=?)'))).toBe(false);
   });
 });

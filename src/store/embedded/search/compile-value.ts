@@ -1,0 +1,94 @@
+import type { SearchValue } from '../../../fhir/search/search-request';
+import { normalizeString } from '../../../fhir/search/normalize';
+import { rangeConditions } from './range-conditions';
+
+/** A fragment of SQL with its bound arguments. Client values only ever travel in `args`. */
+export interface Sql {
+  text: string;
+  args: unknown[];
+  /** A selective positive condition that should drive the query (rids looked up in an index first). */
+  drives?: boolean;
+}
+
+export const TRUE: Sql = { text: '1', args: [] };
+export const FALSE: Sql = { text: '0', args: [] };
+/** Above every character that can appear in a normalised string (UTF-8 ordering). */
+const MAX_CHAR = '\u{10FFFF}';
+
+/**
+ * One value as conditions on an index row whose columns are prefixed by `q` ('' or 'k1.'). Several
+ * conditions are alternatives (OR), each one index range.
+ */
+export function valueConditions(v: SearchValue, modifier: string | undefined, q = ''): Sql[] {
+  switch (v.kind) {
+    case 'string':
+      if (modifier === 'exact') return [{ text: `${q}norm = ? AND ${q}exact = ?`, args: [normalizeString(v.value), v.value] }];
+      if (modifier === 'contains') return [{ text: `${q}norm LIKE ? ESCAPE '\\'`, args: [`%${escapeLike(v.value)}%`] }];
+      return [startsWith(`${q}norm`, v.value)];
+    case 'token':
+      if (modifier === 'text') return [startsWith(`${q}norm`, normalizeString(v.code ?? ''))];
+      if (v.code === undefined) return [{ text: `${q}system = ?`, args: [v.system ?? ''] }];
+      if (v.system === undefined) return [{ text: `${q}code = ?`, args: [v.code] }];
+      return [{ text: `(${q}code = ? AND ${q}system = ?)`, args: [v.code, v.system] }];
+    case 'codes': {
+      const bySystem = new Map<string, string[]>();
+      for (const c of v.codes) bySystem.set(c.system, [...(bySystem.get(c.system) ?? []), c.code]);
+      if (bySystem.size === 0) return [FALSE];
+      return [...bySystem].map(([system, codes]) => {
+        const list = inList(codes);
+        return { text: `(${q}code ${list.text} AND ${q}system = ?)`, args: [...list.args, system] };
+      });
+    }
+    case 'reference':
+      if (v.url !== undefined) {
+        return v.version !== undefined
+          ? [{ text: `(${q}url = ? AND ${q}version = ? AND ${q}url <> '')`, args: [v.url, v.version] }]
+          : [{ text: `(${q}url = ? AND ${q}url <> '')`, args: [v.url] }];
+      }
+      if (v.targetType !== undefined) return [{ text: `(${q}target_id = ? AND ${q}target_type = ?)`, args: [v.id, v.targetType] }];
+      return [{ text: `${q}target_id = ?`, args: [v.id] }];
+    case 'date':
+      return rangeConditions(`${q}low`, `${q}high`, v.prefix, v.low, v.high);
+    case 'number':
+    case 'quantity': {
+      const ranges = rangeConditions(`${q}value`, `${q}value`, v.prefix, v.low, v.high);
+      if (v.kind === 'number' || (v.system === undefined && v.code === undefined)) return ranges;
+      const unit: Sql =
+        v.system === undefined
+          ? { text: `${q}code = ?`, args: [v.code] }
+          : { text: `${q}code = ? AND ${q}system = ?`, args: [v.code ?? '', v.system] };
+      return ranges.map((c) => ({ text: `${unit.text} AND ${c.text}`, args: [...unit.args, ...c.args] }));
+    }
+    case 'uri':
+      if (modifier === 'below') return [{ text: `(${q}value >= ? AND ${q}value < ?)`, args: [v.value, v.value + MAX_CHAR] }];
+      if (modifier === 'above') {
+        const list = inList(uriAncestors(v.value));
+        return [{ text: `${q}value ${list.text}`, args: list.args }];
+      }
+      return [{ text: `${q}value = ?`, args: [v.value] }];
+    case 'missing':
+    case 'composite':
+      return [FALSE];
+  }
+}
+
+/** `:above`: the value itself and every prefix of it ending before a `/` (http://x/fhir/ValueSet/1 -> ..., http://x). */
+export function uriAncestors(value: string): string[] {
+  const out = [value];
+  const start = value.indexOf('://') >= 0 ? value.indexOf('://') + 3 : 0;
+  for (let i = value.length - 1; i > start; i--) if (value[i] === '/') out.push(value.slice(0, i));
+  return [...new Set(out.filter((u) => u.length > 0))];
+}
+
+function startsWith(column: string, norm: string): Sql {
+  return { text: `(${column} >= ? AND ${column} < ?)`, args: [norm, norm + MAX_CHAR] };
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+export function inList(values: readonly unknown[]): Sql {
+  if (values.length === 1) return { text: '= ?', args: [values[0]] };
+  return { text: `IN (${values.map(() => '?').join(', ')})`, args: [...values] };
+}
