@@ -10,7 +10,7 @@ export interface ServerProcess {
   child: ChildProcess;
   pid: number;
   baseUrl: string;
-  /** Milliseconds from spawn to the "ready" log line, and the server's own process-start-to-ready figure. */
+  /** Milliseconds from spawn to /readyz answering 200, and the server's own process-start-to-ready figure (log level info). */
   spawnToReadyMs: number;
   reportedStartupMs: number;
   /** Peak resident set size so far (VmHWM), in MiB. */
@@ -26,7 +26,7 @@ function statusField(pid: number, field: string): number {
 
 /**
  * Starts `src/main.ts` in its own Node process (tsx's require hook, so the PID is the server itself) on
- * 127.0.0.1 with a free port, and resolves once it logs "ready". Its logs are drained, not printed.
+ * and resolves once /readyz answers. Its logs are drained, not printed.
  */
 export async function startServer(env: Record<string, string>, compiled = false): Promise<ServerProcess> {
   const port = await freePort();
@@ -41,34 +41,46 @@ export async function startServer(env: Record<string, string>, compiled = false)
   });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += String(d)));
-  return new Promise<ServerProcess>((resolve, reject) => {
-    const exited = (code: number | null) => reject(new Error(`server exited (${code}) before ready:\n${stderr}`));
-    child.once('exit', exited);
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      let entry: { msg?: string; startupMs?: number };
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (entry.msg !== 'ready') return;
-      child.off('exit', exited);
-      const pid = child.pid!;
-      resolve({
-        child,
-        pid,
-        baseUrl: `http://127.0.0.1:${port}/fhir`,
-        spawnToReadyMs: Date.now() - started,
-        reportedStartupMs: entry.startupMs ?? NaN,
-        peakRssMiB: () => statusField(pid, 'VmHWM'),
-        rssMiB: () => statusField(pid, 'VmRSS'),
-        stop: () =>
-          new Promise((done) => {
-            child.once('exit', (code) => done(code));
-            child.kill('SIGTERM');
-          }),
-      });
-    });
+  let reportedStartupMs = NaN;
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (!line.includes('"ready"')) return;
+    try {
+      reportedStartupMs = (JSON.parse(line) as { startupMs?: number }).startupMs ?? NaN;
+    } catch {
+      // not a log line
+    }
   });
+  // Readiness is polled, not read from the log, so that quieter log levels work too.
+  while (!(await isReady(port))) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before ready:\n${stderr}`);
+    if (Date.now() - started > 30_000) throw new Error(`server not ready after 30 s:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const spawnToReadyMs = Date.now() - started;
+  const pid = child.pid!;
+  return {
+    child,
+    pid,
+    baseUrl: `http://127.0.0.1:${port}/fhir`,
+    spawnToReadyMs,
+    get reportedStartupMs() {
+      return reportedStartupMs;
+    },
+    peakRssMiB: () => statusField(pid, 'VmHWM'),
+    rssMiB: () => statusField(pid, 'VmRSS'),
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done(child.exitCode);
+        child.once('exit', (code) => done(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function isReady(port: number): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
+  } catch {
+    return false;
+  }
 }
