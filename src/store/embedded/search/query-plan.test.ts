@@ -12,6 +12,9 @@ const ids = new ParamIds(t.db);
 
 beforeAll(() => {
   t.put({ resourceType: 'Patient', id: 'p1', name: [{ family: 'Dupont' }], gender: 'male', managingOrganization: { reference: 'Organization/org1' }, identifier: [{ system: 's', value: 'v' }], birthDate: '1980' } as Resource & { id: string });
+  t.put({ resourceType: 'ValueSet', id: 'vs1', status: 'active', url: 'http://a.org/fhir' } as Resource & { id: string });
+  t.put({ resourceType: 'Observation', id: 'o2', status: 'final', code: { coding: [{ system: 'l', code: 'c' }] }, valueQuantity: { value: 6, system: 'u', code: 'mm' },
+    component: [{ code: { coding: [{ system: 'l', code: 'c' }] }, valueQuantity: { value: 5, system: 'u', code: 'mm' } }] } as Resource & { id: string });
   t.put({ resourceType: 'Organization', id: 'org1', name: 'CHU' } as Resource & { id: string });
   t.put({ resourceType: 'ImagingStudy', id: 's1', status: 'available', subject: { reference: 'Patient/p1' } } as Resource & { id: string });
   t.put({ resourceType: 'Provenance', id: 'pv1', target: [{ reference: 'Observation/o1' }], recorded: '2024-01-01T00:00:00Z', agent: [{ who: { reference: 'Organization/o1' } }] } as Resource & { id: string });
@@ -54,6 +57,9 @@ const SHAPES: [string, string][] = [
   ['Patient', '_has:Observation:subject:code=l|c'],
   ['Patient', '_has:Observation:subject:_has:Provenance:target:agent=Organization/o1'],
   ['Patient', '_list=l1'],
+  ['Observation', 'code-value-quantity=l|c$gt5'],
+  ['Observation', 'component-code-value-quantity=c$5|u|mm'],
+  ['ValueSet', 'url:above=http://a.org/fhir/ValueSet/x'],
 ];
 
 describe('EXPLAIN QUERY PLAN', () => {
