@@ -95,15 +95,21 @@ export class ResourceRepository {
 
   search(request: SearchRequest): SearchResult {
     const page = this.index.search(this.db, request);
-    const rows = page.rids.length === 0 ? [] : this.selectByRids.all(JSON.stringify(page.rids));
-    const byRid = new Map(rows.map((row) => [row.rid, row]));
-    const entries: VersionRecord[] = [];
-    for (const rid of page.rids) {
-      const row = byRid.get(rid);
-      if (row) entries.push(toRecord(row));
-    }
-    const result: SearchResult = { entries, included: [], hasMore: page.hasMore };
+    const load = (rids: number[]) => {
+      const rows = rids.length === 0 ? [] : this.selectByRids.all(JSON.stringify(rids));
+      const byRid = new Map(rows.map((row) => [row.rid, row]));
+      const records: VersionRecord[] = [];
+      for (const rid of rids) {
+        const row = byRid.get(rid);
+        if (row) records.push(toRecord(row));
+      }
+      return records;
+    };
+    const result: SearchResult = { entries: load(page.rids), included: load(page.included ?? []), hasMore: page.hasMore };
     if (page.total !== undefined) result.total = page.total;
+    if (page.warnings) result.warnings = page.warnings;
+    if (page.next) result.next = page.next;
+    if (page.previous) result.previous = page.previous;
     return result;
   }
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
-import type { SearchRequest } from '../../fhir/search/search-request';
+import type { SearchCursor, SearchRequest } from '../../fhir/search/search-request';
 
 /**
  * The contract between the embedded store (resources and versions) and its search index (derived rows).
@@ -28,4 +28,11 @@ export interface EmbeddedSearchPage {
   rids: number[];
   total?: number;
   hasMore: boolean;
+  /** Rids added by _include/_revinclude (not in `rids`), to load like the page's. */
+  included?: number[];
+  /** Passed on as SearchResult.warnings. */
+  warnings?: string[];
+  /** Keyset cursors of the neighbouring pages (SearchResult.next/previous). */
+  next?: SearchCursor;
+  previous?: SearchCursor;
 }

@@ -2,13 +2,18 @@ import type { Definitions } from '../../../fhir/conformance/definitions';
 import type { SearchRequest, SortRule } from '../../../fhir/search/search-request';
 import { compileFilter, inList, type Sql } from './compile-filter';
 import { TABLE_OF_KIND } from './index-schema';
+import { keysetCondition, orderBy, type SortKey } from './keyset';
 import type { ParamIds } from './param-ids';
 
 export interface CompiledSearch {
-  /** Page query: selects `rid`, already limited to count + 1 rows (the extra one tells hasMore). */
+  /** Page query: selects `rid` and the sort keys, limited to count + 1 rows (the extra one tells hasMore). */
   page: Sql;
   /** COUNT(*) over the same conditions. */
   count: Sql;
+  /** Sort key columns k0.. selected after rid (their values make the keyset cursors). */
+  keyCount: number;
+  /** A previous-page query: rows come in reverse order. */
+  reverse: boolean;
 }
 
 /**
@@ -32,26 +37,34 @@ export function compileSearch(definitions: Definitions, ids: ParamIds, request: 
 
   const whereText = where.map((w) => w.text).join(' AND ');
   const whereArgs = where.flatMap((w) => w.args);
-  const order = request.sort.map((s) => sortTerm(definitions, ids, types, s));
-  const orderText = [...order.map((o) => o.text), 'r.rid'].join(', ');
-  const orderArgs = order.flatMap((o) => o.args);
+  const keys = request.sort.map((s) => sortKey(definitions, ids, types, s));
+  const reverse = request.cursor !== undefined && !request.cursor.after;
+  const keyset = request.cursor ? keysetCondition(keys, request.cursor, reverse) : undefined;
+  const select = [{ text: 'r.rid AS rid', args: [] }, ...keys.map((k, i) => ({ text: `${k.expr.text} AS k${i}`, args: k.expr.args }))];
   return {
     page: {
-      text: `SELECT r.rid AS rid FROM resources r WHERE ${whereText} ORDER BY ${orderText} LIMIT ? OFFSET ?`,
-      args: [...whereArgs, ...orderArgs, request.count + 1, request.offset],
+      text:
+        `SELECT ${select.map((x) => x.text).join(', ')} FROM resources r WHERE ${whereText}` +
+        `${keyset ? ` AND ${keyset.text}` : ''} ORDER BY ${orderBy(keys, reverse)} LIMIT ? OFFSET ?`,
+      args: [
+        ...select.flatMap((x) => x.args), ...whereArgs, ...(keyset?.args ?? []),
+        request.count + 1, request.cursor ? 0 : request.offset,
+      ],
     },
     count: { text: `SELECT COUNT(*) AS n FROM resources r WHERE ${whereText}`, args: whereArgs },
+    keyCount: keys.length,
+    reverse,
   };
 }
 
-function sortTerm(definitions: Definitions, ids: ParamIds, types: readonly string[], rule: SortRule): Sql {
-  const dir = rule.descending ? 'DESC' : 'ASC';
-  if (rule.code === '_id') return { text: `r.id ${dir}`, args: [] };
-  if (rule.code === '_lastUpdated') return { text: `r.last_updated ${dir}`, args: [] };
+function sortKey(definitions: Definitions, ids: ParamIds, types: readonly string[], rule: SortRule): SortKey {
+  const descending = rule.descending;
+  if (rule.code === '_id') return { expr: { text: 'r.id', args: [] }, descending, nullable: false };
+  if (rule.code === '_lastUpdated') return { expr: { text: 'r.last_updated', args: [] }, descending, nullable: false };
   const kind = definitions.searchParameter(types[0], rule.code)?.type ?? '';
   const table = TABLE_OF_KIND[kind];
   const pids = ids.lookup(types, rule.code);
-  if (!table || pids.length === 0) return { text: `0 ${dir}`, args: [] };
+  if (!table || pids.length === 0) return { expr: { text: 'NULL', args: [] }, descending, nullable: true };
   const agg = rule.descending ? 'MAX' : 'MIN';
   const column =
     kind === 'string' ? 'norm'
@@ -60,9 +73,11 @@ function sortTerm(definitions: Definitions, ids: ParamIds, types: readonly strin
     : kind === 'date' ? (rule.descending ? 'high' : 'low')
     : 'value';
   const p = inList(pids);
-  const sub = `(SELECT ${agg}(${column}) FROM ${table} WHERE rid = r.rid AND +param_id ${p.text})`;
-  // Resources without a value come last in both directions.
-  return { text: `${sub} IS NULL, ${sub} ${dir}`, args: [...p.args, ...p.args] };
+  return {
+    expr: { text: `(SELECT ${agg}(${column}) FROM ${table} WHERE rid = r.rid AND +param_id ${p.text})`, args: p.args },
+    descending,
+    nullable: true,
+  };
 }
 
 /** Patient/123/Observation: the Observation parameters the compartment definition lists, pointing at it. */

@@ -5,6 +5,7 @@ import { createExtractor, type Extractor, type ExtractorOptions } from '../../..
 import type { SearchRequest } from '../../../fhir/search/search-request';
 import type { EmbeddedSearchIndex, EmbeddedSearchPage } from '../search-index';
 import { compileSearch } from './compile-search';
+import { findIncluded, MAX_INCLUDED } from './include-query';
 import { migrateIndex } from './index-schema';
 import { IndexWriter } from './index-writer';
 import { ParamIds } from './param-ids';
@@ -66,16 +67,36 @@ export function createEmbeddedSearchIndex(
     },
     search(db, request: SearchRequest): EmbeddedSearchPage {
       const s = state(db);
+      const prepare = (sql: string) => prepared(s, db, sql);
       const compiled = compileSearch(definitions, s.ids, request);
-      let total: number | undefined;
-      if (request.total !== 'none' || request.count === 0) {
-        total = (prepared(s, db, compiled.count.text).get(...compiled.count.args) as { n: number }).n;
+      const countTotal = () => (prepare(compiled.count.text).get(...compiled.count.args) as { n: number }).n;
+      if (request.count === 0) return { rids: [], total: countTotal(), hasMore: false };
+      const rows = prepare(compiled.page.text).raw(true).all(...compiled.page.args) as (number | string | null)[][];
+      const extra = rows.length > request.count;
+      const pageRows = extra ? rows.slice(0, request.count) : rows;
+      if (compiled.reverse) pageRows.reverse();
+      const page: EmbeddedSearchPage = { rids: pageRows.map((row) => row[0] as number), hasMore: false };
+      const keysOf = (row: (number | string | null)[]) => [...row.slice(1), row[0]];
+      const first = pageRows[0];
+      const last = pageRows[pageRows.length - 1];
+      // Forward: an extra row means a next page. Backward (previous link): an extra row means another
+      // previous page, and the page we came from always follows.
+      const hasNext = compiled.reverse ? pageRows.length > 0 : extra;
+      const hasPrevious = compiled.reverse ? extra : request.cursor !== undefined || request.offset > 0;
+      if (hasNext && last) page.next = { keys: keysOf(last), after: true };
+      if (hasPrevious && first) page.previous = { keys: keysOf(first), after: false };
+      page.hasMore = hasNext;
+      if (request.total === 'accurate') page.total = countTotal();
+      else if (request.total === 'estimate') {
+        // The first page holding every match is its own count; otherwise count (cheap enough on indexes).
+        page.total = !request.cursor && request.offset === 0 && !extra ? pageRows.length : countTotal();
       }
-      if (request.count === 0) return { rids: [], total, hasMore: false };
-      const rows = prepared(s, db, compiled.page.text).raw(true).all(...compiled.page.args) as [number][];
-      const hasMore = rows.length > request.count;
-      const rids = (hasMore ? rows.slice(0, request.count) : rows).map((row) => row[0]);
-      return { rids, total, hasMore };
+      if ((request.include?.length || request.revinclude?.length) && page.rids.length > 0) {
+        const found = findIncluded(definitions, s.ids, prepare, request.include ?? [], request.revinclude ?? [], page.rids);
+        page.included = found.rids;
+        if (found.truncated) page.warnings = [`Included resources were limited to ${MAX_INCLUDED} for this page`];
+      }
+      return page;
     },
   };
 }

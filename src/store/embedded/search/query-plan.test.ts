@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../../../fhir/conformance/definitions';
 import { parseSearchRequest } from '../../../fhir/search/parse-search';
 import { compileSearch } from './compile-search';
+import { includeSql, revincludeSql } from './include-query';
 import { ParamIds } from './param-ids';
 import { openSearchTestDb } from './search-test-db';
 
@@ -80,5 +81,21 @@ describe('EXPLAIN QUERY PLAN', () => {
     const details = plan('ImagingStudy', 'subject.identifier=s|v');
     expect(details.some((d) => d.includes('idx_reference_target (param_id=? AND target_id=? AND target_type=?)'))).toBe(true);
     expect(details.some((d) => d.includes('idx_reference_target (param_id=?)'))).toBe(false);
+  });
+
+  it('_include and _revinclude are index joins from the page rids', () => {
+    const explain = (sql: string, args: unknown[]) =>
+      (t.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
+    const inc = explain(includeSql([1, 2]), ['[1]', 1, 2, 10]);
+    const rev = explain(revincludeSql([1], 'Patient'), [1, '[1]', 'Patient', 10]);
+    for (const details of [inc, rev]) expect(details.filter((d) => /^SCAN (r|t|s|f|resources|idx_)/.test(d))).toEqual([]);
+    expect(rev.some((d) => d.includes('idx_reference_target (param_id=? AND target_id=? AND target_type=?)'))).toBe(true);
+  });
+
+  it('a keyset page starts at the cursor in the index order', () => {
+    const { request } = parseSearchRequest(definitions, 'Observation', new URLSearchParams(''));
+    const { page } = compileSearch(definitions, ids, { ...request, cursor: { keys: [5], after: true } });
+    const details = (t.db.prepare(`EXPLAIN QUERY PLAN ${page.text}`).all(...page.args) as { detail: string }[]).map((r) => r.detail);
+    expect(details.join('\n')).toMatch(/idx_resources_live \(type=\? AND deleted=\? AND rowid>\?\)/);
   });
 });
