@@ -1,3 +1,4 @@
+import type { SearchParameter } from '@medplum/fhirtypes';
 import request from 'supertest';
 import { BASE_URL, startTestServer, type TestServer } from './test-server';
 
@@ -72,7 +73,10 @@ describe('search', () => {
       const params = cs.rest[0].resource.find((r: { type: string }) => r.type === type).searchParam as { name: string; type: string }[];
       expect(params.length).toBeGreaterThan(3);
       for (const p of params) {
-        const value = { string: 'x', token: 'x', reference: 'x', date: '2020', number: '1', quantity: '1', uri: 'http://x' }[p.type];
+        const sample: Record<string, string> = { string: 'x', token: 'x', reference: 'x', date: '2020', number: '1', quantity: '1', uri: 'http://x' };
+        const value = p.type !== 'composite' ? sample[p.type]
+          : (server.ctx.definitions.searchParameter(type, p.name)?.component ?? [])
+            .map((c) => sample[server.ctx.definitions.canonical<SearchParameter>(c.definition)!.type as string]).join('$');
         const res = await request(server.app).get(`/fhir/${type}?${p.name}=${encodeURIComponent(value!)}`).set('Prefer', 'handling=strict');
         if (res.status !== 200) throw new Error(`${type}?${p.name} → ${res.status} ${JSON.stringify(res.body)}`);
       }

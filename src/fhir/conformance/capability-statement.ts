@@ -6,6 +6,7 @@ import type {
   CapabilityStatementRestResourceSearchParam,
 } from '@medplum/fhirtypes';
 import type { LucarneConfig } from '../../config/config';
+import { SEARCH_DOCUMENTATION, SEARCHABLE_TYPES, UNSUPPORTED_PARAMETERS } from './capability-statement-search';
 import type { Definitions } from './definitions';
 
 /** A registered route as the CapabilityStatement sees it (method + router pattern). */
@@ -14,8 +15,6 @@ export interface RouteInfo {
   pattern: string;
 }
 
-/** SearchParameter types the search parser and the index both handle; composite and special are not. */
-const SEARCHABLE_TYPES = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
 
 type TypeInteraction = CapabilityStatementRestResourceInteraction['code'];
 
@@ -71,7 +70,16 @@ export function buildCapabilityStatement(
       conditionalUpdate: has.has('PUT :type'),
       conditionalDelete: !has.has('DELETE :type') ? 'not-supported' : config.allowMultipleDelete ? 'multiple' : 'single',
     };
-    if (canSearch) entry.searchParam = searchParams(definitions, type);
+    if (canSearch) {
+      entry.searchParam = searchParams(definitions, type);
+      const refs = entry.searchParam.filter((p) => p.type === 'reference').map((p) => `${type}:${p.name}`);
+      entry.searchInclude = ['*', ...refs];
+      entry.searchRevInclude = definitions.resourceTypes.flatMap((other) =>
+        definitions.searchParameters(other)
+          .filter((p) => p.type === 'reference' && (p.target ?? []).includes(type as never))
+          .map((p) => `${other}:${p.code}`),
+      );
+    }
     if (typeOperations.length > 0) entry.operation = typeOperations;
     return entry;
   });
@@ -95,6 +103,7 @@ export function buildCapabilityStatement(
     rest: [
       {
         mode: 'server',
+        ...(canSearch ? { documentation: SEARCH_DOCUMENTATION } : {}),
         resource,
         interaction: systemInteractions,
         ...(systemOperations.length > 0 ? { operation: systemOperations } : {}),
@@ -111,7 +120,7 @@ function uniqueOperations(ops: { name: string }[]): CapabilityStatementRestResou
 function searchParams(definitions: Definitions, type: string): CapabilityStatementRestResourceSearchParam[] {
   const params: CapabilityStatementRestResourceSearchParam[] = [];
   for (const sp of definitions.searchParameters(type)) {
-    if (!SEARCHABLE_TYPES.has(sp.type as string)) continue;
+    if (!SEARCHABLE_TYPES.has(sp.type as string) || UNSUPPORTED_PARAMETERS.has(sp.code as string)) continue;
     params.push({ name: sp.code as string, definition: sp.url, type: sp.type as CapabilityStatementRestResourceSearchParam['type'] });
   }
   return params.sort((a, b) => a.name.localeCompare(b.name));

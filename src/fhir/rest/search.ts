@@ -1,8 +1,9 @@
 import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { badRequest, FhirError, issue, operationOutcome } from '../../kernel/errors';
-import type { FhirStore } from '../../store/store';
+import type { FhirStore, VersionRecord } from '../../store/store';
 import type { FhirRequest, FhirResponse } from './fhir-request';
-import { pageLinks } from './paging';
+import { CURSOR_PARAM, decodePageToken, searchFingerprint } from './page-token';
+import { searchLinks } from './search-links';
 import type { RouteHandler } from './router';
 import { parseSearch } from './search-parsing';
 import type { ServerContext } from './server-context';
@@ -53,30 +54,35 @@ async function runSearch(
   const parsed = parseSearch(ctx, type, query);
   const searchRequest = { ...parsed.request };
   if (compartment) searchRequest.compartment = compartment;
+  const fingerprint = searchFingerprint(path, query);
+  const token = query.get(CURSOR_PARAM);
+  if (token) searchRequest.cursor = decodePageToken(token, fingerprint);
   if (subsetting.summary === 'count') {
     searchRequest.count = 0;
     searchRequest.total = 'accurate';
   }
   if (parsed.unknown.length > 0 && strictHandling(request)) {
-    throw new FhirError(400, [issue('not-supported', `Unknown search parameter(s): ${parsed.unknown.join(', ')}`)]);
+    throw new FhirError(400, [issue('not-supported', `Unknown or unsupported search parameter(s): ${parsed.unknown.join(', ')}`)]);
   }
   const result = await store.search(searchRequest);
   const entries: BundleEntry[] = [];
-  for (const r of result.entries) {
-    entries.push({ fullUrl: fullUrl(ctx, r.resourceType, r.id), resource: applySubsetting(ctx.definitions, r.resource!, subsetting), search: { mode: 'match' } });
-  }
-  for (const r of result.included) {
-    entries.push({ fullUrl: fullUrl(ctx, r.resourceType, r.id), resource: applySubsetting(ctx.definitions, r.resource!, subsetting), search: { mode: 'include' } });
-  }
-  if (parsed.unknown.length > 0) {
-    const issues: OperationOutcomeIssue[] = parsed.unknown.map((p) => issue('not-supported', `Unknown search parameter '${p}' was ignored`, undefined, 'warning'));
-    entries.push({ resource: operationOutcome(issues), search: { mode: 'outcome' } });
-  }
+  const entry = (r: VersionRecord, mode: 'match' | 'include'): BundleEntry => ({
+    fullUrl: fullUrl(ctx, r.resourceType, r.id),
+    resource: applySubsetting(ctx.definitions, r.resource!, subsetting),
+    search: { mode },
+  });
+  for (const r of result.entries) entries.push(entry(r, 'match'));
+  for (const r of result.included) entries.push(entry(r, 'include'));
+  const issues: OperationOutcomeIssue[] = [
+    ...parsed.unknown.map((p) => issue('not-supported', `Unknown or unsupported search parameter '${p}' was ignored`, undefined, 'warning')),
+    ...(result.warnings ?? []).map((w) => issue('informational', w, undefined, 'warning')),
+  ];
+  if (issues.length > 0) entries.push({ resource: operationOutcome(issues), search: { mode: 'outcome' } });
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'searchset',
     ...(result.total !== undefined ? { total: result.total } : {}),
-    link: pageLinks(ctx, path, query, { count: searchRequest.count, offset: searchRequest.offset, hasMore: result.hasMore }),
+    link: searchLinks(ctx, path, query, fingerprint, { count: searchRequest.count, offset: searchRequest.offset, result }),
     entry: entries,
   };
   return { status: 200, headers: {}, body: bundle };

@@ -1,6 +1,7 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { badRequest } from '../../kernel/errors';
 import type { Definitions } from '../conformance/definitions';
+import { UNSUPPORTED_PARAMETERS } from '../conformance/capability-statement-search';
 import { parseComposite } from './parse-composite';
 import { parseIncludeRules } from './parse-include';
 import { commonParameter, resolveParameter } from './resolve-parameter';
@@ -19,8 +20,6 @@ const RESULT_PARAMETERS = new Set([
   '_format', '_pretty', '_summary', '_elements', '_contained', '_containedType', '_type', '_cursor',
 ]);
 
-/** Common parameters R4 defines that this server does not implement: reported as unknown (not supported). */
-const UNSUPPORTED = new Set(['_text', '_content', '_query', '_filter']);
 
 /** Token modifiers answered through a TerminologyResolver. */
 const TERMINOLOGY_MODIFIERS = new Set(['in', 'not-in', 'above', 'below']);
@@ -122,7 +121,7 @@ export function parseSearchRequest(
       request.filters.push(listFilter(definitions, raw));
       continue;
     }
-    const resolved = UNSUPPORTED.has(base) ? undefined : resolveParameter(definitions, types, key);
+    const resolved = UNSUPPORTED_PARAMETERS.has(base) ? undefined : resolveParameter(definitions, types, key);
     if (!resolved || !PARSERS[resolved.param.type]) {
       unknown.push(key);
       continue;

@@ -86,7 +86,7 @@ describe('EXPLAIN QUERY PLAN', () => {
   it('_include and _revinclude are index joins from the page rids', () => {
     const explain = (sql: string, args: unknown[]) =>
       (t.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
-    const inc = explain(includeSql([1, 2]), ['[1]', 1, 2, 10]);
+    const inc = explain(includeSql([1, 2], undefined), ['[1]', 1, 2, 10]);
     const rev = explain(revincludeSql([1], 'Patient'), [1, '[1]', 'Patient', 10]);
     for (const details of [inc, rev]) expect(details.filter((d) => /^SCAN (r|t|s|f|resources|idx_)/.test(d))).toEqual([]);
     expect(rev.some((d) => d.includes('idx_reference_target (param_id=? AND target_id=? AND target_type=?)'))).toBe(true);
