@@ -58,9 +58,7 @@ export function createEmbeddedSearchIndex(
       migrateIndex(db);
     },
     write(db, rid, resource: Resource) {
-      const { writer } = state(db);
-      writer.remove(rid);
-      writer.insert(rid, resource.resourceType, extractor.extract(resource));
+      state(db).writer.replace(rid, resource.resourceType, extractor.extract(resource));
     },
     remove(db, rid) {
       state(db).writer.remove(rid);

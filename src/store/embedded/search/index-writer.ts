@@ -3,63 +3,94 @@ import type { IndexEntry } from '../../../fhir/search/index-entry';
 import { INDEX_TABLES } from './index-schema';
 import type { ParamIds } from './param-ids';
 
-/** Prepared statements that replace a resource's index rows. One instance per database connection. */
+/** Rows per multi-row INSERT: one statement run per table and resource in the common case. */
+const CHUNK = 32;
+
+const COLUMNS: Record<IndexEntry['kind'], [table: string, width: number]> = {
+  string: ['idx_string', 5],
+  token: ['idx_token', 5],
+  reference: ['idx_reference', 7],
+  date: ['idx_date', 5],
+  number: ['idx_number', 6],
+  quantity: ['idx_quantity', 8],
+  uri: ['idx_uri', 4],
+};
+
+/**
+ * Writes a resource's index rows. One instance per database connection. Rows are grouped per table and
+ * inserted with multi-row INSERT statements (prepared once per table and row count), and the deletes are
+ * skipped for a resource at version 1 (it cannot have rows yet). Measured: both gain little; the cost is
+ * SQLite's secondary-index inserts (random positions), about 2.5 µs per row and index.
+ */
 export class IndexWriter {
   private readonly deletes: Database.Statement<[number]>[];
-  private readonly insertString: Database.Statement;
-  private readonly insertToken: Database.Statement;
-  private readonly insertReference: Database.Statement;
-  private readonly insertDate: Database.Statement;
-  private readonly insertNumber: Database.Statement;
-  private readonly insertQuantity: Database.Statement;
-  private readonly insertUri: Database.Statement;
+  private readonly inserts = new Map<string, Database.Statement>();
+  private readonly versionOf: Database.Statement<[number], { version: number }>;
 
-  constructor(db: Database.Database, private readonly params: ParamIds) {
+  constructor(private readonly db: Database.Database, private readonly params: ParamIds) {
     this.deletes = INDEX_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
-    const ins = (table: string, n: number) =>
-      db.prepare(`INSERT OR IGNORE INTO ${table} VALUES (${new Array(n).fill('?').join(', ')})`);
-    this.insertString = ins('idx_string', 5);
-    this.insertToken = ins('idx_token', 5);
-    this.insertReference = ins('idx_reference', 7);
-    this.insertDate = ins('idx_date', 5);
-    this.insertNumber = ins('idx_number', 6);
-    this.insertQuantity = ins('idx_quantity', 8);
-    this.insertUri = ins('idx_uri', 4);
+    this.versionOf = db.prepare('SELECT version FROM resources WHERE rid = ?');
   }
 
   remove(rid: number): void {
     for (const d of this.deletes) d.run(rid);
   }
 
+  /** Replaces the rows of `rid`; `fresh` (or a resources row at version 1) means there are none to delete. */
+  replace(rid: number, resourceType: string, entries: readonly IndexEntry[], fresh?: boolean): void {
+    if (!(fresh ?? this.versionOf.get(rid)?.version === 1)) this.remove(rid);
+    this.insert(rid, resourceType, entries);
+  }
+
   insert(rid: number, resourceType: string, entries: readonly IndexEntry[]): void {
+    const rows = new Map<IndexEntry['kind'], unknown[]>();
     for (const e of entries) {
       const p = this.params.ensure(resourceType, e.code);
+      let args = rows.get(e.kind);
+      if (!args) rows.set(e.kind, (args = []));
       switch (e.kind) {
         case 'string':
-          this.insertString.run(rid, p, e.group, e.norm, e.exact);
+          args.push(rid, p, e.group, e.norm, e.exact);
           break;
         case 'token':
-          this.insertToken.run(rid, p, e.group, e.system, e.value);
+          args.push(rid, p, e.group, e.system, e.value);
           break;
         case 'reference':
-          this.insertReference.run(
-            rid, p, e.group, e.targetType ?? '', e.targetId ?? '', e.url ?? '', e.version ?? '',
-          );
+          args.push(rid, p, e.group, e.targetType ?? '', e.targetId ?? '', e.url ?? '', e.version ?? '');
           break;
         case 'date':
-          this.insertDate.run(rid, p, e.group, e.low, e.high);
+          args.push(rid, p, e.group, e.low, e.high);
           break;
         case 'number':
-          this.insertNumber.run(rid, p, e.group, e.value, e.low, e.high);
+          args.push(rid, p, e.group, e.value, e.low, e.high);
           break;
         case 'quantity':
-          this.insertQuantity.run(rid, p, e.group, e.system, e.unit, e.value, finite(e.low), finite(e.high));
+          args.push(rid, p, e.group, e.system, e.unit, e.value, finite(e.low), finite(e.high));
           break;
         case 'uri':
-          this.insertUri.run(rid, p, e.group, e.value);
+          args.push(rid, p, e.group, e.value);
           break;
       }
     }
+    for (const [kind, args] of rows) {
+      const [table, width] = COLUMNS[kind];
+      const step = CHUNK * width;
+      for (let i = 0; i < args.length; i += step) {
+        const chunk = i === 0 && args.length <= step ? args : args.slice(i, i + step);
+        this.statement(table, width, chunk.length / width).run(...chunk);
+      }
+    }
+  }
+
+  private statement(table: string, width: number, n: number): Database.Statement {
+    const key = `${table}/${n}`;
+    let s = this.inserts.get(key);
+    if (!s) {
+      const row = `(${new Array(width).fill('?').join(', ')})`;
+      s = this.db.prepare(`INSERT OR IGNORE INTO ${table} VALUES ${new Array(n).fill(row).join(', ')}`);
+      this.inserts.set(key, s);
+    }
+    return s;
   }
 }
 
