@@ -3,9 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { LucarneConfig } from './config/config';
 import { CONFORMANCE_FOLDERS, readConformanceFolders } from './config/conformance-folders';
-import { ConfigError } from './config/load-config';
 import { registerBundlePatchValidate } from './fhir/bundle/register-routes';
-import { loadDefinitions } from './fhir/conformance/definitions';
+import { loadDefinitions, type Definitions } from './fhir/conformance/definitions';
 import type { FhirRequest, FhirResponse } from './fhir/rest/fhir-request';
 import { createFhirRouter, type FhirRouter } from './fhir/rest/router';
 import type { ServerContext } from './fhir/rest/server-context';
@@ -16,6 +15,7 @@ import { uuidGenerator, type IdGenerator } from './kernel/id-generator';
 import { silentLogger } from './kernel/logger';
 import { openEmbeddedStore, type Durability } from './store/embedded/embedded-store';
 import { createEmbeddedSearchIndex } from './store/embedded/search/embedded-search-index';
+import { openMongoStore } from './store/mongo/mongo-store';
 import type { FhirStore } from './store/store';
 
 export interface CreateAppOptions {
@@ -58,7 +58,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   for (const skipped of conformance.skipped) logger.warn(skipped, 'conformance file skipped');
   const definitions = loadDefinitions({ extra: conformance.resources });
   const validator = createValidator(definitions);
-  const store = openStore(config, definitions, clock, logger, options.durability);
+  const store = await openStore(config, definitions, clock, logger, options.durability);
   const router = createFhirRouter();
   registerBundlePatchValidate(router);
 
@@ -91,17 +91,22 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   };
 }
 
-function openStore(
+/** The backend chosen by the configuration: MongoDB when MONGODB_URL is set, else the embedded store. */
+async function openStore(
   config: LucarneConfig,
-  definitions: ReturnType<typeof loadDefinitions>,
+  definitions: Definitions,
   clock: Clock,
   logger: Logger,
   durability: Durability | undefined,
-): FhirStore {
+): Promise<FhirStore> {
   if (config.mongodbUrl) {
-    throw new ConfigError([
-      'MONGODB_URL: the MongoDB backend is not available yet; unset MONGODB_URL to use the embedded store',
-    ]);
+    return openMongoStore({
+      url: config.mongodbUrl,
+      definitions,
+      baseUrl: config.baseUrl,
+      clock: monotonicClock(clock),
+      logger: logger.child({ component: 'mongo-store' }),
+    });
   }
   return openEmbeddedStore({
     dataDir: resolve(config.dataDir),

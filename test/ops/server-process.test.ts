@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import { freePort } from '../../bench/free-port';
+import { describeMongo, dropTestStore, mongoUrl, openTestStore, uniqueDbName } from '../mongo/mongo-test-env';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -122,17 +124,85 @@ describe('the server process (src/main.ts)', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   }, 30_000);
 
-  it('refuses MONGODB_URL clearly while the MongoDB backend does not exist', async () => {
+  it('uses the MongoDB backend when MONGODB_URL is set, and the embedded store otherwise', async () => {
+    const embedded = await startMain({ LUCARNE_DATA_DIR: dataDir, MONGODB_URL: '' });
+    try {
+      expect(embedded.logs().find((l) => l.msg === 'ready')?.backend).toBe('embedded');
+    } finally {
+      embedded.child.kill('SIGTERM');
+      expect(await embedded.exit).toBe(0);
+    }
+    if (!mongoUrl) return; // describeMongo below fails the run under CI=true when no server started
+    const url = withDatabase(mongoUrl, uniqueDbName('ops'));
+    const a = await startMain({ LUCARNE_DATA_DIR: dataDir, MONGODB_URL: url });
+    const b = await startMain({ LUCARNE_DATA_DIR: dataDir, MONGODB_URL: url });
+    try {
+      expect(a.logs().find((l) => l.msg === 'ready')?.backend).toBe('mongo');
+      expect((await call(a.port, 'GET', '/readyz')).status).toBe(200);
+      // Two processes, one database: what one writes, the other reads.
+      const created = await call(a.port, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: 'Mongo' }] });
+      expect(created.status).toBe(201);
+      const read = await call(b.port, 'GET', `/fhir/Patient/${created.body.id}`);
+      expect(read.status).toBe(200);
+      expect(read.body.name[0].family).toBe('Mongo');
+      const cs = (await call(b.port, 'GET', '/fhir/metadata')).body;
+      const codes = cs.rest[0].interaction.map((i: { code: string }) => i.code);
+      expect(codes).toContain('batch');
+      const store = await openTestStore('ops-probe'); // what the server itself can do
+      try {
+        expect(codes.includes('transaction')).toBe(store.supportsTransactions);
+        if (!store.supportsTransactions) expect(cs.rest[0].documentation).toMatch(/Transaction Bundles are not supported/);
+      } finally {
+        await dropTestStore(store);
+      }
+    } finally {
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      expect(await a.exit).toBe(0);
+      expect(await b.exit).toBe(0);
+      await dropDatabase(url);
+    }
+  }, 60_000);
+
+  it('stops with exit code 1 and a logged reason when MONGODB_URL points at nothing', async () => {
     const port = await freePort();
+    const dead = await freePort();
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'src', 'main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), LUCARNE_HOST: '127.0.0.1', LUCARNE_DATA_DIR: dataDir, MONGODB_URL: 'mongodb://127.0.0.1:1/x' },
+      env: {
+        ...process.env, PORT: String(port), LUCARNE_HOST: '127.0.0.1', LUCARNE_DATA_DIR: dataDir, LOG_LEVEL: 'info',
+        MONGODB_URL: `mongodb://127.0.0.1:${dead}/x?serverSelectionTimeoutMS=500`,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += String(d)));
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += String(d)));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/MONGODB_URL: the MongoDB backend is not available yet/);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/start-up failed/);
+    expect(stdout).not.toMatch(/"msg":"ready"/);
   }, 30_000);
 });
+
+describeMongo('MongoDB-wire server for the server-process tests', () => {
+  it('is reachable', async () => {
+    const store = await openTestStore('ops-ping');
+    await dropTestStore(store);
+  });
+});
+
+/** The same server with another database name in the path (query string kept). */
+function withDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const client = new MongoClient(url);
+  try {
+    await client.db().dropDatabase();
+  } finally {
+    await client.close();
+  }
+}

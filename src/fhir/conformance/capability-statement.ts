@@ -35,7 +35,15 @@ export interface CapabilityOptions {
   /** The instant written as `date` (the server's start). */
   date: string;
   software?: { name: string; version: string };
+  /** Whether the store runs transaction Bundles all or nothing (FhirStore.supportsTransactions; default true). */
+  transactions?: boolean;
 }
+
+/** rest.documentation sentence when the store cannot run transaction Bundles (e.g. MongoDB without a replica set). */
+export const NO_TRANSACTION_DOCUMENTATION =
+  'Transaction Bundles are not supported by this deployment: its database (a MongoDB server that is not a replica set, ' +
+  'or FerretDB) has no multi-document transactions, so a Bundle of type transaction is refused with an OperationOutcome ' +
+  'before anything is written. Batch Bundles are supported.';
 
 /**
  * The CapabilityStatement of this server, generated from the routes really registered and the search
@@ -85,7 +93,12 @@ export function buildCapabilityStatement(
   });
 
   const systemInteractions: { code: 'transaction' | 'batch' | 'search-system' | 'history-system' }[] = [];
-  if (has.has('POST ')) systemInteractions.push({ code: 'transaction' }, { code: 'batch' });
+  const transactions = options.transactions ?? true;
+  if (has.has('POST ')) systemInteractions.push(...(transactions ? [{ code: 'transaction' as const }] : []), { code: 'batch' });
+  const documentation = [
+    ...(canSearch ? [SEARCH_DOCUMENTATION] : []),
+    ...(has.has('POST ') && !transactions ? [NO_TRANSACTION_DOCUMENTATION] : []),
+  ].join('\n\n');
   if (has.has('GET ')) systemInteractions.push({ code: 'search-system' });
   if (has.has('GET _history')) systemInteractions.push({ code: 'history-system' });
   const systemOperations = uniqueOperations(operations.filter((o) => o.level === 'system'));
@@ -103,7 +116,7 @@ export function buildCapabilityStatement(
     rest: [
       {
         mode: 'server',
-        ...(canSearch ? { documentation: SEARCH_DOCUMENTATION } : {}),
+        ...(documentation ? { documentation } : {}),
         resource,
         interaction: systemInteractions,
         ...(systemOperations.length > 0 ? { operation: systemOperations } : {}),

@@ -12,7 +12,10 @@ export function capabilitiesHandler(router: FhirRouter): RouteHandler {
   return async (ctx) => {
     let statement = cache.get(ctx);
     if (!statement) {
-      statement = buildCapabilityStatement(ctx.definitions, ctx.config, router.routes(), { date: ctx.clock.now().toISOString() });
+      statement = buildCapabilityStatement(ctx.definitions, ctx.config, router.routes(), {
+        date: ctx.clock.now().toISOString(),
+        transactions: ctx.store.supportsTransactions,
+      });
       cache.set(ctx, statement);
     }
     return { status: 200, headers: {}, body: statement };

@@ -192,7 +192,9 @@ function transactionFailed(err: unknown): Error {
 
 /** Connects, detects what the server can do, applies migrations and indexes. */
 export async function openMongoStore(options: MongoStoreOptions): Promise<MongoStore> {
-  const client = new MongoClient(options.url, { serverSelectionTimeoutMS: 10_000 });
+  // A timeout written in the URL wins over the default.
+  const timeout = /[?&]serverSelectionTimeoutMS=/i.test(options.url) ? {} : { serverSelectionTimeoutMS: 10_000 };
+  const client = new MongoClient(options.url, timeout);
   await client.connect();
   try {
     const fromUrl = client.options.dbName;
