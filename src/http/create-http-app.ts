@@ -5,13 +5,14 @@ import { methodNotAllowed, notFound } from '../kernel/errors';
 import type { FhirRequest } from '../fhir/rest/fhir-request';
 import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
+import { EXPOSED_HEADERS } from './cors-headers';
+import { fastRead } from './fast-read';
 import { negotiate } from './negotiate';
 import { readBody } from './read-body';
 import { requestLog } from './request-log';
 import { sendError, sendFhir } from './send';
 
 const FHIR_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
-const EXPOSED_HEADERS = ['ETag', 'Location', 'Content-Location', 'Last-Modified', 'X-Request-Id'];
 
 /**
  * The HTTP adapter: FHIR at /fhir (through the transport-neutral router), /healthz (process alive) and
@@ -24,6 +25,7 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
   app.disable('etag');
   app.set('query parser', false);
 
+  app.use(fastRead(ctx));
   app.use(requestLog(ctx.logger));
   if (ctx.config.corsOrigins.length > 0) {
     const origins = ctx.config.corsOrigins;
@@ -81,7 +83,7 @@ async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, 
       body: hasBody ? await readBody(req, ctx.config.maxBodyBytes) : undefined,
     };
     const response = await router.handle(ctx, request);
-    sendFhir(res, response.status, response.headers, response.body, pretty, req.method === 'HEAD');
+    sendFhir(res, response.status, response.headers, response.rawBody === undefined || pretty ? response.body : undefined, pretty, req.method === 'HEAD', response.rawBody);
   } catch (err) {
     if (!req.complete) res.setHeader('Connection', 'close');
     sendError(res, err, ctx.logger, pretty);

@@ -1,8 +1,25 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The client's X-Request-Id when it is a short token, else a new UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
+}
+
+/** The one log line of a request: request id, method, url, status and duration in ms (since `start`, performance.now()). */
+export function logRequest(logger: Logger, requestId: string, req: Request, status: number, start: number): void {
+  if (!logger.isLevelEnabled('info')) return;
+  const ms = performance.now() - start;
+  logger.info(
+    { reqId: requestId, method: req.method, url: req.originalUrl.slice(0, 500), status, ms: Math.round(ms * 100) / 100 },
+    'request',
+  );
+}
 
 /**
  * Echoes the client's X-Request-Id (when it is a short token) or generates one, and logs each request once
@@ -10,18 +27,11 @@ const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const start = process.hrtime.bigint();
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
+    const start = performance.now();
+    const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      logger.info(
-        { reqId: requestId, method: req.method, url: req.originalUrl.slice(0, 500), status: res.statusCode, ms: Math.round(ms * 100) / 100 },
-        'request',
-      );
-    });
+    res.on('finish', () => logRequest(logger, requestId, req, res.statusCode, start));
     next();
   };
 }

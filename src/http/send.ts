@@ -13,14 +13,15 @@ export function sendFhir(
   body: Resource | undefined,
   pretty: boolean,
   head = false,
+  rawBody?: string,
 ): void {
   res.status(status);
   for (const name in headers) res.setHeader(name, headers[name]);
-  if (body === undefined || status === 204 || status === 304) {
+  if ((rawBody === undefined && body === undefined) || status === 204 || status === 304) {
     res.end();
     return;
   }
-  const text = pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
+  const text = rawBody !== undefined && !pretty ? rawBody : pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
   res.setHeader('Content-Type', FHIR_JSON);
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(head ? undefined : text);

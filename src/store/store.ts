@@ -14,6 +14,11 @@ export interface VersionRecord {
   resource?: Resource;
   /** How this version came to be, for history entries' `request.method`. */
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /**
+   * Optional: `resource` as the backend stored it, exactly `JSON.stringify(resource)` (meta included), so a
+   * read can answer without parsing and re-serialising. Backends that set it do so non-enumerably.
+   */
+  readonly json?: string;
 }
 
 export interface WriteOptions {

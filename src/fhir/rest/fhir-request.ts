@@ -20,4 +20,9 @@ export interface FhirResponse {
   /** Header names as sent (ETag, Location, Last-Modified, Content-Location...). */
   headers: Record<string, string>;
   body?: Resource;
+  /**
+   * Optional: `body` already serialised as compact JSON (exactly `JSON.stringify(body)`), e.g. the stored text
+   * of a read. The HTTP adapter sends it as is unless _pretty asks for indentation.
+   */
+  rawBody?: string;
 }

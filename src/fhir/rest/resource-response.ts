@@ -4,7 +4,7 @@ import type { VersionRecord } from '../../store/store';
 import { versionHeaders } from '../model/meta';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import type { ServerContext } from './server-context';
-import { applySubsetting, parseSubsetting } from './summary';
+import { applySubsetting, parseSubsetting, type Subsetting } from './summary';
 
 /** base/Type/id/_history/n */
 export function versionUrl(ctx: ServerContext, record: VersionRecord): string {
@@ -13,11 +13,26 @@ export function versionUrl(ctx: ServerContext, record: VersionRecord): string {
 
 /** The answer to a read/vread: the version's resource with ETag, Last-Modified, Content-Location. */
 export function readResponse(ctx: ServerContext, request: FhirRequest, record: VersionRecord): FhirResponse {
-  const resource = applySubsetting(ctx.definitions, record.resource as Resource, parseSubsetting(request.query));
+  const headers = { ...versionHeaders(record), 'Content-Location': versionUrl(ctx, record) };
+  const subsetting = parseSubsetting(request.query);
+  if (record.json !== undefined && isWhole(subsetting)) return wholeResource(headers, record, 200);
+  const resource = applySubsetting(ctx.definitions, record.resource as Resource, subsetting);
+  return { status: 200, headers, body: resource };
+}
+
+function isWhole(subsetting: Subsetting): boolean {
+  return (subsetting.summary === 'false' || subsetting.summary === 'count') && subsetting.elements === undefined;
+}
+
+/** The stored text as the answer; `body` is parsed only if someone asks for it (a Bundle entry, _pretty). */
+function wholeResource(headers: Record<string, string>, record: VersionRecord, status: number): FhirResponse {
   return {
-    status: 200,
-    headers: { ...versionHeaders(record), 'Content-Location': versionUrl(ctx, record) },
-    body: resource,
+    status,
+    headers,
+    rawBody: record.json,
+    get body() {
+      return record.resource;
+    },
   };
 }
 
@@ -52,5 +67,6 @@ export function writeResponse(
       ]),
     };
   }
+  if (record.json !== undefined) return wholeResource(headers, record, status);
   return { status, headers, body: record.resource };
 }

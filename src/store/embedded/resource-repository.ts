@@ -6,6 +6,7 @@ import type { SearchRequest, SearchResult } from '../../fhir/search/search-reque
 import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import type { EmbeddedSearchIndex } from './search-index';
 import { HistoryQueries } from './history-query';
+import { attachStoredJson } from './stored-json';
 import { toRecord, versionColumns, type VersionRow } from './version-rows';
 
 interface CurrentRow {
@@ -177,13 +178,15 @@ export class ResourceRepository {
     }
     this.insertVersion.run(rid, version, resource.resourceType, lastUpdated, 0, method, content);
     this.index.write(this.db, rid, stored);
-    const record: VersionRecord = {
-      resourceType: stored.resourceType, id: stored.id, versionId: String(version),
-      lastUpdated: stored.meta!.lastUpdated!, deleted: false, method,
-      // A fresh parse, so the caller never shares objects with its input or with later reads.
-      resource: JSON.parse(content) as Resource,
-    };
-    return record;
+    // The resource is parsed from `content` when first used, so the caller never shares objects with its
+    // input or with later reads, and a caller that only needs the text (return=minimal) never parses.
+    return attachStoredJson(
+      {
+        resourceType: stored.resourceType, id: stored.id, versionId: String(version),
+        lastUpdated: stored.meta!.lastUpdated!, deleted: false, method,
+      },
+      content,
+    );
   }
 
   /** The clock's instant, but always after the resource's previous version (another process's clock may lag). */

@@ -1,6 +1,6 @@
-import type { Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../../kernel/errors';
 import type { VersionRecord } from '../store';
+import { attachStoredJson } from './stored-json';
 
 /** A version as selected from the versions table joined with resources (for the logical id). */
 export interface VersionRow {
@@ -28,8 +28,7 @@ export function toRecord(row: VersionRow): VersionRecord {
     deleted: row.deleted === 1,
     method: row.method,
   };
-  if (row.content !== null) record.resource = JSON.parse(row.content) as Resource;
-  return record;
+  return row.content === null ? record : attachStoredJson(record, row.content);
 }
 
 /** Parses a FHIR instant given to the store; the REST layer validates formats, this only guards the SQL. */
