@@ -138,10 +138,9 @@ export class TerminologyService {
     return firstValid(codings.map((c) => {
       const found = items.find((i) => i.code === c.code && (c.system === undefined || i.system === c.system));
       if (!found) return { result: false, message: `The code '${c.system ? `${c.system}|` : ''}${c.code}' is not in the ValueSet '${name}'` };
-      const index = this.index(found.system);
-      const concept = index?.get(found.code);
-      if (concept) return checkConcept(index as CodeSystemIndex, found.code, c.display);
-      return checkDisplay(found.display, found.designation ?? [], c.display);
+      const concept = this.index(found.system)?.get(found.code);
+      const alternatives = [...(found.designation ?? []), ...(concept?.display ? [{ value: concept.display }] : [])];
+      return checkDisplay(found.display, alternatives, c.display);
     }));
   }
 
