@@ -11,7 +11,8 @@ const ROOT = join(__dirname, '..', '..');
 function lucarne(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'lucarne.js'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, LUCARNE_FROM_SOURCE: '1', LOG_LEVEL: 'warn', ...env },
+    // These cases import into an embedded --data-dir: a MONGODB_URL set for the MongoDB suites must not leak in.
+    env: { ...process.env, MONGODB_URL: '', LUCARNE_FROM_SOURCE: '1', LOG_LEVEL: 'warn', ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });

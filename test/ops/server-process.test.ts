@@ -20,7 +20,8 @@ async function startMain(env: Record<string, string>): Promise<Started> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, LUCARNE_HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    // The embedded store unless a case names a MONGODB_URL (the one of the MongoDB suites must not leak in).
+    env: { ...process.env, MONGODB_URL: '', LUCARNE_HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -113,7 +114,7 @@ describe('the server process (src/main.ts)', () => {
   it('refuses a bad setting with exit code 2 and a message naming it, without a stack trace', async () => {
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'src', 'main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, PORT: 'abc', LUCARNE_DATA_DIR: dataDir },
+      env: { ...process.env, MONGODB_URL: '', PORT: 'abc', LUCARNE_DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -125,7 +126,7 @@ describe('the server process (src/main.ts)', () => {
   }, 30_000);
 
   it('uses the MongoDB backend when MONGODB_URL is set, and the embedded store otherwise', async () => {
-    const embedded = await startMain({ LUCARNE_DATA_DIR: dataDir, MONGODB_URL: '' });
+    const embedded = await startMain({ LUCARNE_DATA_DIR: dataDir });
     try {
       expect(embedded.logs().find((l) => l.msg === 'ready')?.backend).toBe('embedded');
     } finally {
