@@ -26,6 +26,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '20240611' },
     compiled: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
+    'node-args': { type: 'string', default: '' },
+    'skip-reads': { type: 'boolean', default: false },
   },
 });
 
@@ -43,6 +45,10 @@ function runReadLoad(options: ReadLoadOptions, dir: string): Promise<ReadLoadRes
   });
 }
 
+const noReads: ReadLoadResult = {
+  requests: 0, errors: 0, statuses: {}, seconds: 0, rps: NaN, latencyMs: { p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN },
+};
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
@@ -53,7 +59,8 @@ async function main(): Promise<void> {
   const totalResources = bodies.reduce((n, b) => n + b.entries, 0);
 
   process.stderr.write(`Starting the server (data in ${dir})...\n`);
-  const server = await startServer({ LUCARNE_DATA_DIR: join(dir, 'data'), LOG_LEVEL: values['log-level'] }, values.compiled);
+  const nodeArgs = values['node-args'].split(' ').filter(Boolean);
+  const server = await startServer({ LUCARNE_DATA_DIR: join(dir, 'data'), LOG_LEVEL: values['log-level'] }, values.compiled, nodeArgs);
   try {
     const reference = await fetch(server.baseUrl, {
       method: 'POST',
@@ -68,7 +75,7 @@ async function main(): Promise<void> {
     const rssAfterIngest = server.rssMiB();
 
     process.stderr.write(`Reading by id: ${values.connections} connections for ${values.duration} s from a separate process...\n`);
-    const reads = await runReadLoad(
+    const reads = values['skip-reads'] ? noReads : await runReadLoad(
       {
         baseUrl: server.baseUrl,
         paths: loaded.locations,

@@ -28,11 +28,11 @@ function statusField(pid: number, field: string): number {
  * Starts `src/main.ts` in its own Node process (tsx's require hook, so the PID is the server itself) on
  * and resolves once /readyz answers. Its logs are drained, not printed.
  */
-export async function startServer(env: Record<string, string>, compiled = false): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, compiled = false, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   const args = compiled
-    ? [join(ROOT, 'dist', 'src', 'main.js')]
-    : ['--require', 'tsx/cjs', join(ROOT, 'src', 'main.ts')];
+    ? [...nodeArgs, join(ROOT, 'dist', 'src', 'main.js')]
+    : [...nodeArgs, '--require', 'tsx/cjs', join(ROOT, 'src', 'main.ts')];
   const started = Date.now();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

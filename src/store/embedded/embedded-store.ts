@@ -11,6 +11,7 @@ import { ResourceRepository } from './resource-repository';
 import { migrate } from './schema';
 import type { EmbeddedSearchIndex } from './search-index';
 import { TransactionView } from './transaction-view';
+import { WalCheckpointer } from './wal-checkpointer';
 
 /** The few logger methods the store uses (a pino Logger fits). */
 export interface StoreLogger {
@@ -41,6 +42,8 @@ export interface EmbeddedStoreOptions {
 }
 
 export const databaseFileName = 'lucarne.sqlite';
+const WRITER_CACHE_KIB = 64 * 1024;
+const BACKSTOP_CHECKPOINT_PAGES = 16_384;
 
 /**
  * The FhirStore over SQLite. One writer connection, guarded by an async mutex so that transaction(fn) is
@@ -63,6 +66,7 @@ export class EmbeddedStore implements FhirStore {
   /** Marks the async context of a running transaction(fn), to turn a self-deadlock into an error. */
   private readonly insideTransaction = new AsyncLocalStorage<{ active: boolean }>();
   private closed = false;
+  private readonly checkpointer: WalCheckpointer;
 
   constructor(options: EmbeddedStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -75,6 +79,10 @@ export class EmbeddedStore implements FhirStore {
       this.writer.pragma('journal_mode = WAL');
       this.writer.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
       this.writer.pragma('foreign_keys = ON');
+      // Bundles touch many index pages: a larger page cache keeps them from spilling mid-transaction.
+      this.writer.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
+      // Checkpoints run in the background (WalCheckpointer); this is only the backstop.
+      this.writer.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
       const applied = migrate(this.writer, () => clock.now().getTime());
       options.index.migrate(this.writer);
       if (applied.length > 0) options.logger?.info({ file: this.file, applied }, 'store schema migrated');
@@ -86,6 +94,7 @@ export class EmbeddedStore implements FhirStore {
     }
     this.writeRepo = new ResourceRepository(this.writer, options.index, clock, true);
     this.readRepo = new ResourceRepository(this.reader, options.index, clock, false);
+    this.checkpointer = new WalCheckpointer(this.file, options.durability === 'normal' ? 'NORMAL' : 'FULL');
     this.begin = this.writer.prepare('BEGIN IMMEDIATE');
     this.commit = this.writer.prepare('COMMIT');
     this.rollback = this.writer.prepare('ROLLBACK');
@@ -142,8 +151,9 @@ export class EmbeddedStore implements FhirStore {
   /** Waits for running writes, checkpoints the WAL into the database file and closes both connections. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.mutex.run(() => {
+    await this.mutex.run(async () => {
       if (this.closed) return;
+      await this.checkpointer.stop();
       this.closed = true;
       this.reader.close();
       this.writer.pragma('wal_checkpoint(TRUNCATE)');
@@ -158,7 +168,11 @@ export class EmbeddedStore implements FhirStore {
       );
     }
     if (this.closed) return Promise.reject(new Error('the store is closed'));
-    return this.mutex.run(fn);
+    return this.mutex.run(async () => {
+      const result = await fn();
+      this.checkpointer.afterWrite();
+      return result;
+    });
   }
 }
 
