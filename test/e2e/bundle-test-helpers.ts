@@ -6,6 +6,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { createApp, type LucarneApp } from '../../src/app';
 import { loadConfig } from '../../src/config/load-config';
 import { createHttpApp } from '../../src/http/create-http-app';
+import { currentTestBackend } from './test-server';
 
 export const BASE = 'http://127.0.0.1:8080/fhir';
 
@@ -17,11 +18,12 @@ export interface BundleTestServer {
 
 /**
  * The production composition (createApp, which registers the Bundle/PATCH/$validate routes) on a fresh
- * embedded store in a temporary folder, behind the real HTTP adapter.
+ * embedded store in a temporary folder (or the backend installed by useTestBackend), behind the real HTTP adapter.
  */
 export async function startBundleTestServer(): Promise<BundleTestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lucarne-bundle-'));
-  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: BASE, LOG_LEVEL: 'silent' } });
+  const extra = currentTestBackend()?.takeEnv();
+  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: BASE, LOG_LEVEL: 'silent', ...extra?.env } });
   const app = await createApp(config, { durability: 'normal' });
   const http = request.agent(createHttpApp(app.ctx, app.router));
   return {
@@ -29,6 +31,7 @@ export async function startBundleTestServer(): Promise<BundleTestServer> {
     http,
     async close() {
       await app.close();
+      await extra?.dispose();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -28,6 +28,28 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * Where test servers keep their data. The default is a fresh embedded store in a temp folder;
+ * test/mongo/rest-e2e.int.test.ts installs a MongoDB one (useTestBackend) to run these suites against it.
+ */
+export interface TestBackend {
+  /** A fresh, empty store, synchronously (a MongoDB backend hands out stores it opened beforehand). */
+  takeStore(definitions: Definitions): { store: FhirStore; dispose(): Promise<void> };
+  /** Extra environment for servers built by createApp (e.g. MONGODB_URL of a fresh database). */
+  takeEnv(): { env: Record<string, string>; dispose(): Promise<void> };
+}
+
+let backend: TestBackend | undefined;
+
+/** Replaces the embedded default for the servers started afterwards in this test file (undefined restores it). */
+export function useTestBackend(next: TestBackend | undefined): void {
+  backend = next;
+}
+
+export function currentTestBackend(): TestBackend | undefined {
+  return backend;
+}
+
 export interface TestServerOptions {
   config?: Partial<LucarneConfig>;
   operations?: RouteDefinition[];
@@ -41,7 +63,8 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
   })();
   const dataDir = mkdtempSync(join(tmpdir(), 'lucarne-e2e-'));
   const clock = monotonicClock();
-  const store = openEmbeddedStore({ dataDir, index: createEmbeddedSearchIndex(shared.definitions), clock, durability: 'normal' });
+  const taken = backend?.takeStore(shared.definitions);
+  const store = taken?.store ?? openEmbeddedStore({ dataDir, index: createEmbeddedSearchIndex(shared.definitions), clock, durability: 'normal' });
   const config: LucarneConfig = {
     port: 0,
     host: '127.0.0.1',
@@ -72,7 +95,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     store,
     router,
     async close() {
-      await store.close();
+      await (taken ? taken.dispose() : store.close());
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
 import { freePort } from '../../bench/free-port';
+import { dropDatabase, withDatabase } from '../mongo/mongo-test-backend';
 import { describeMongo, dropTestStore, mongoUrl, openTestStore, uniqueDbName } from '../mongo/mongo-test-env';
 
 const ROOT = join(__dirname, '..', '..');
@@ -191,19 +191,3 @@ describeMongo('MongoDB-wire server for the server-process tests', () => {
     await dropTestStore(store);
   });
 });
-
-/** The same server with another database name in the path (query string kept). */
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const client = new MongoClient(url);
-  try {
-    await client.db().dropDatabase();
-  } finally {
-    await client.close();
-  }
-}

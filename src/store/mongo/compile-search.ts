@@ -1,6 +1,6 @@
 import type { Document } from 'mongodb';
 import type { Definitions } from '../../fhir/conformance/definitions';
-import type { SearchRequest, SortRule } from '../../fhir/search/search-request';
+import type { SearchFilter, SearchRequest, SortRule } from '../../fhir/search/search-request';
 import { compileFilter, type CompiledFilter } from './compile-filter';
 import { field, key, type SearchKeys } from './search-keys';
 
@@ -12,12 +12,22 @@ export interface CompiledSearch {
 }
 
 /** SearchRequest -> a query on `resources`. Field names come only from our constants and definitions. */
-export function compileSearch(definitions: Definitions, request: SearchRequest): CompiledSearch {
+export function compileSearch(
+  definitions: Definitions, request: SearchRequest,
+  /** Conditions of the chained filters, resolved beforehand (joins.ts). */
+  chains: ReadonlyMap<SearchFilter, Document> = new Map(),
+): CompiledSearch {
   const types = request.resourceTypes;
   const and: Document[] = [{ type: types.length === 1 ? types[0] : { $in: types } }, { deleted: false }];
   if (request.compartment) and.push(compartmentCondition(definitions, types, request.compartment));
   const checks: NonNullable<CompiledFilter['check']>[] = [];
   for (const filter of request.filters) {
+    const chained = chains.get(filter);
+    if (filter.chain?.length) {
+      if (!chained) throw new Error(`chained filter ${filter.code} was not resolved`);
+      and.push(chained);
+      continue;
+    }
     const compiled = compileFilter(filter, types);
     and.push(compiled.condition);
     if (compiled.check) checks.push(compiled.check);

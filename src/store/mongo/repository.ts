@@ -1,16 +1,17 @@
-import type { ClientSession, Collection, Db } from 'mongodb';
+import type { ClientSession, Collection, Db, Document } from 'mongodb';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Definitions } from '../../fhir/conformance/definitions';
 import type { Extractor } from '../../fhir/search/extract';
-import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
+import type { SearchFilter, SearchRequest, SearchResult } from '../../fhir/search/search-request';
 import type { Clock } from '../../kernel/clock';
 import { conflict, preconditionFailed } from '../../kernel/errors';
 import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
-import { compileSearch } from './compile-search';
+import { compileSearch, type CompiledSearch } from './compile-search';
 import {
   isDuplicateKey, RECORD_PROJECTION, resourceKey, toRecord, versionKey, type ResourceDoc, type VersionDoc,
 } from './documents';
 import { runHistory } from './history';
+import { findIncluded, MAX_INCLUDED, resolveChain } from './joins';
 import { noKeys, searchKeys } from './search-keys';
 
 type StoredResource = Resource & { id: string };
@@ -77,7 +78,26 @@ export class Repository {
   }
 
   async search(request: SearchRequest): Promise<SearchResult> {
-    const compiled = compileSearch(this.ctx.definitions, request);
+    const chains = new Map<SearchFilter, Document>();
+    for (const filter of request.filters) {
+      if (filter.chain?.length) chains.set(filter, await resolveChain(this.resources, filter, request.resourceTypes, this.session));
+    }
+    const page = await this.searchPage(request, compileSearch(this.ctx.definitions, request, chains));
+    if (!request.include?.length && !request.revinclude?.length) return page;
+    const found = await findIncluded(
+      this.resources, this.ctx.definitions, page.entries.map((e) => ({ type: e.resourceType, id: e.id })),
+      request.include ?? [], request.revinclude ?? [], this.session,
+    );
+    if (found.ids.length > 0) {
+      const docs = await this.resources.find({ _id: { $in: found.ids } }, { session: this.session, projection: RECORD_PROJECTION }).toArray();
+      const byId = new Map(docs.map((d) => [String(d._id), d]));
+      page.included = found.ids.flatMap((id) => (byId.has(id) ? [toRecord(byId.get(id)!)] : []));
+    }
+    if (found.truncated) page.warnings = [`Included resources were limited to ${MAX_INCLUDED} for this page`];
+    return page;
+  }
+
+  private async searchPage(request: SearchRequest, compiled: CompiledSearch): Promise<SearchResult> {
     const wantTotal = request.total !== 'none' || request.count === 0;
     const opts = { session: this.session };
     if (!compiled.check) {
