@@ -175,19 +175,11 @@ function mismatches(cls: string): string[] {
 
 /**
  * Classes Lucarne gets wrong today, reported to the search engineer; `it.failing` until the fix lands (the
- * test then fails, and the entry must go).
- * - number/quantity lt, le, gt, ge: Lucarne widens the search value to its precision range ("gt100" skips
- *   100.3); R4 compares these with the exact value ("Values that are greater than exactly 100").
- *   http://hl7.org/fhir/R4/search.html#number
- * - number/quantity ap: the margin is 10% of the distance from *now* in epoch ms (the date rule), so every
- *   value matches; R4 recommends 10% of the stated value. http://hl7.org/fhir/R4/search.html#prefix
- * - reference:missing: a Reference holding only an identifier counts as missing (it is indexed only for
- *   :identifier), although the element and the parameter have a value. http://hl7.org/fhir/R4/search.html#modifiers
+ * test then fails, and the entry must go). The number/quantity prefix, ap and reference:missing bugs are fixed.
+ * 'number lt' stays skipped for another reason: the generator draws no `number lt` query with this seed
+ * (the class test would fail on an empty sample); reported to the oracle's owner.
  */
-const KNOWN_FAILING = new Set<string>([
-  'reference:missing',
-  ...['lt', 'le', 'gt', 'ge', 'ap'].flatMap((p) => [`number ${p}`, `quantity ${p}`]),
-]);
+const KNOWN_FAILING = new Set<string>(['number lt']);
 
 it('generates a few thousand searches, most with results, covering every class', () => {
   expect(results.length).toBe(2500);
@@ -239,20 +231,19 @@ describe('reported Lucarne bugs (minimal reproductions)', () => {
     await store.update({ resourceType: 'Observation', id: 'repro-q', status: 'final', code: { text: 'x' }, subject, valueQuantity: { value: 100.3, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } });
     await store.update({ resourceType: 'Observation', id: 'repro-i', status: 'final', code: { text: 'x' }, subject: { identifier: { system: 'urn:oid:1.2.250.1.213.1.4.8', value: '123' } } });
   });
-  it.failing('number gt compares with the exact value: probability=gt0.3 finds 0.32', async () => {
+  it('number gt compares with the exact value: probability=gt0.3 finds 0.32', async () => {
     expect(await ids('RiskAssessment', 'probability=gt0.3')).toEqual(['repro-p']);
   });
-  it.failing('quantity le compares with the exact value: value-quantity=le100 does not find 100.3', async () => {
+  it('quantity le compares with the exact value: value-quantity=le100 does not find 100.3', async () => {
     expect(await ids('Observation', 'value-quantity=le100')).toEqual([]);
   });
-  it.failing('quantity ap is within 10% of the value: value-quantity=ap50 does not find 100.3', async () => {
+  it('quantity ap is within 10% of the value: value-quantity=ap50 does not find 100.3', async () => {
     expect(await ids('Observation', 'value-quantity=ap50')).toEqual([]);
   });
-  it.failing('an identifier-only reference is not missing: subject:missing=true does not find it', async () => {
+  it('an identifier-only reference is not missing: subject:missing=true does not find it', async () => {
     expect(await ids('Observation', 'subject:missing=true')).toEqual([]);
   });
-  // compile-filter.ts idFilter builds `r.id NOT = ?` for a single value: SQLite syntax error, HTTP 500.
-  it.failing('_id:not with one value excludes that resource', async () => {
+  it('_id:not with one value excludes that resource', async () => {
     expect(await ids('Observation', '_id:not=repro-q')).toEqual(['repro-i']);
   });
   it('(control) the same identifier-only reference is found by :identifier', async () => {
@@ -260,9 +251,8 @@ describe('reported Lucarne bugs (minimal reproductions)', () => {
   });
 });
 
-// R4 allows :missing on every parameter; every resource has an id and a meta.lastUpdated. Lucarne answers
-// 400 "modifier :missing is not supported on _lastUpdated" today (reported).
-it.failing.each([
+// R4 allows :missing on every parameter; every resource has an id and a meta.lastUpdated.
+it.each([
   ['_lastUpdated:missing', 'false', true],
   ['_lastUpdated:missing', 'true', false],
   ['_id:missing', 'false', true],

@@ -182,7 +182,8 @@ function checkModifier(
 ): void {
   if (modifier === undefined) return;
   if (MODIFIERS[param.type]?.has(modifier)) {
-    if ((code === '_id' || code === '_lastUpdated') && modifier !== 'not') {
+    // :missing is allowed on every parameter (R4 3.1.1.5.1); _id and _lastUpdated are never missing.
+    if ((code === '_id' || code === '_lastUpdated') && modifier !== 'not' && modifier !== 'missing') {
       throw badRequest(`${key}: modifier :${modifier} is not supported on ${code}`, key);
     }
     return;

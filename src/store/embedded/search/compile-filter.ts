@@ -17,22 +17,16 @@ const DRIVING_KINDS = new Set(['string', 'token', 'reference', 'uri', 'composite
  */
 export function compileFilter(filter: SearchFilter, types: readonly string[], ids: ParamIds, alias = 'r'): Sql {
   if (filter.chain?.length) return compileChain(filter, types, ids, alias);
+  const missing = filter.values.find((v) => v.kind === 'missing');
+  // Every resource has an id and a meta.lastUpdated: never missing.
+  if ((filter.code === '_id' || filter.code === '_lastUpdated') && missing?.kind === 'missing') {
+    return missing.missing ? FALSE : TRUE;
+  }
   if (filter.code === '_id') return idFilter(filter, alias);
   if (filter.code === '_lastUpdated') return lastUpdatedFilter(filter, alias);
   const kind = filter.param.type;
   const modifier = filter.modifier;
-  const missing = filter.values.find((v) => v.kind === 'missing');
-  if (missing && missing.kind === 'missing') {
-    const tables = kind === 'composite' ? ['idx_token', 'idx_quantity', 'idx_string', 'idx_date'] : [TABLE_OF_KIND[kind]];
-    const code = kind === 'composite' ? `${filter.code}#0` : filter.code;
-    const pids = ids.lookup(types, code);
-    if (!tables[0] || pids.length === 0) return missing.missing ? TRUE : FALSE;
-    const p = inList(pids);
-    // `+param_id`: probe the (rid, param_id...) primary key, not a (param_id...) index range.
-    const exists = tables.map((t) => `EXISTS (SELECT 1 FROM ${t} WHERE rid = ${alias}.rid AND +param_id ${p.text})`);
-    const text = `(${exists.join(' OR ')})`;
-    return { text: missing.missing ? `NOT ${text}` : text, args: tables.flatMap(() => p.args) };
-  }
+  if (missing && missing.kind === 'missing') return missingFilter(filter.code, kind, missing.missing, types, ids, alias);
   if (kind === 'composite') return compileComposite(filter, types, ids, alias);
   let table = TABLE_OF_KIND[kind];
   let code = filter.code;
@@ -45,6 +39,7 @@ export function compileFilter(filter: SearchFilter, types: readonly string[], id
   // Each alternative is its own SELECT so that each is one index range (SQLite will not reliably turn an
   // OR of ranges on different columns into several index searches).
   const alternatives: Sql[] = filter.values.flatMap((v) => valueConditions(v, modifier));
+  if (alternatives.length === 0) return negate ? TRUE : FALSE;
   const p = inList(pids);
   const selects = alternatives.map((a) => ({
     text: `SELECT rid FROM ${table} WHERE param_id ${p.text} AND ${a.text}`,
@@ -54,12 +49,37 @@ export function compileFilter(filter: SearchFilter, types: readonly string[], id
   return { text, args: selects.flatMap((x) => x.args), drives: !negate && DRIVING_KINDS.has(kind) };
 }
 
+/**
+ * `:missing`: whether the resource has any index row for the parameter. A reference holding only an
+ * identifier is indexed under `<code>:identifier` (idx_token) and still has a value.
+ */
+function missingFilter(
+  code: string, kind: string, isMissing: boolean, types: readonly string[], ids: ParamIds, alias: string,
+): Sql {
+  const sources: [string, string][] =
+    kind === 'composite' ? ['idx_token', 'idx_quantity', 'idx_string', 'idx_date'].map((t) => [t, `${code}#0`])
+    : kind === 'reference' ? [['idx_reference', code], ['idx_token', `${code}:identifier`]]
+    : TABLE_OF_KIND[kind] ? [[TABLE_OF_KIND[kind], code]]
+    : [];
+  const exists: Sql[] = [];
+  for (const [table, c] of sources) {
+    const pids = ids.lookup(types, c);
+    if (pids.length === 0) continue;
+    const p = inList(pids);
+    // `+param_id`: probe the (rid, param_id...) primary key, not a (param_id...) index range.
+    exists.push({ text: `EXISTS (SELECT 1 FROM ${table} WHERE rid = ${alias}.rid AND +param_id ${p.text})`, args: p.args });
+  }
+  if (exists.length === 0) return isMissing ? TRUE : FALSE;
+  const text = `(${exists.map((e) => e.text).join(' OR ')})`;
+  return { text: isMissing ? `NOT ${text}` : text, args: exists.flatMap((e) => e.args) };
+}
+
 function idFilter(filter: SearchFilter, alias: string): Sql {
   const ids = filter.values.flatMap((v) => (v.kind === 'token' && v.code !== undefined ? [v.code] : []));
   if (ids.length === 0) return filter.modifier === 'not' ? TRUE : FALSE;
   const p = inList(ids);
   const not = filter.modifier === 'not';
-  return { text: `${alias}.id ${not ? 'NOT ' : ''}${p.text}`, args: p.args };
+  return { text: `${not ? 'NOT ' : ''}(${alias}.id ${p.text})`, args: p.args };
 }
 
 function lastUpdatedFilter(filter: SearchFilter, alias: string): Sql {
@@ -68,5 +88,6 @@ function lastUpdatedFilter(filter: SearchFilter, alias: string): Sql {
       ? rangeConditions(`${alias}.last_updated`, `${alias}.last_updated`, v.prefix, v.low, v.high)
       : [FALSE],
   );
+  if (ors.length === 0) return FALSE;
   return { text: `(${ors.map((o) => o.text).join(' OR ')})`, args: ors.flatMap((o) => o.args) };
 }

@@ -51,7 +51,7 @@ export function valueConditions(v: SearchValue, modifier: string | undefined, q 
       return rangeConditions(`${q}low`, `${q}high`, v.prefix, v.low, v.high);
     case 'number':
     case 'quantity': {
-      const ranges = rangeConditions(`${q}value`, `${q}value`, v.prefix, v.low, v.high);
+      const ranges = numberConditions(`${q}value`, v.prefix, v.value, v.low, v.high);
       if (v.kind === 'number' || (v.system === undefined && v.code === undefined)) return ranges;
       const unit: Sql =
         v.system === undefined
@@ -69,6 +69,26 @@ export function valueConditions(v: SearchValue, modifier: string | undefined, q 
     case 'missing':
     case 'composite':
       return [FALSE];
+  }
+}
+
+/**
+ * R4 3.1.1.4.2 (number) and 3.1.1.4.8 (quantity): eq/ne use the implicit precision range of the search
+ * value [low, high]; gt/lt/ge/le compare with the value exactly ("greater than exactly 100"); ap is within
+ * 10% of the stated value (ap100: 90 to 110); sa/eb as beyond the precision range.
+ */
+export function numberConditions(column: string, prefix: string, value: number, low: number, high: number): Sql[] {
+  const one = (text: string, ...args: number[]): Sql[] => [{ text, args }];
+  switch (prefix) {
+    case 'gt': return one(`${column} > ?`, value);
+    case 'lt': return one(`${column} < ?`, value);
+    case 'ge': return one(`${column} >= ?`, value);
+    case 'le': return one(`${column} <= ?`, value);
+    case 'ap': {
+      const margin = Math.abs(value) * 0.1;
+      return one(`${column} >= ? AND ${column} <= ?`, value - margin, value + margin);
+    }
+    default: return rangeConditions(column, column, prefix, low, high);
   }
 }
 

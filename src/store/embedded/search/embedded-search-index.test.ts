@@ -33,6 +33,11 @@ beforeAll(() => {
   for (const r of [...patients, ...observations]) t.put(r);
   t.put({ resourceType: 'DiagnosticReport', id: 'd1', status: 'final', code: { text: 'CT' },
     subject: { identifier: { system: 'urn:oid:1.2.250.1.213.1.4.8', value: '180' } } } as R);
+  t.put({ resourceType: 'DiagnosticReport', id: 'd2', status: 'final', code: { text: 'MR' } } as R);
+  for (const [id, p] of [['r1', 0.32], ['r2', 0.3], ['r3', 100.3]] as const) {
+    t.put({ resourceType: 'RiskAssessment', id, status: 'final', subject: { reference: 'Patient/p1' },
+      prediction: [{ probabilityDecimal: p }] } as R);
+  }
 });
 afterAll(() => t.close());
 
@@ -108,6 +113,12 @@ describe('token', () => {
   it('_id', () => {
     expect(P('_id=p1,p3')).toEqual(['p1', 'p3']);
     expect(P('_id=p1&gender=female')).toEqual([]);
+    expect(P('_id:not=p1')).toEqual(['p2', 'p3', 'p4']);
+    expect(P('_id:not=p1,p2')).toEqual(['p3', 'p4']);
+    expect(P('_id:missing=false')).toEqual(['p1', 'p2', 'p3', 'p4']);
+    expect(P('_id:missing=true')).toEqual([]);
+    expect(P('_lastUpdated:missing=false')).toEqual(['p1', 'p2', 'p3', 'p4']);
+    expect(P('_lastUpdated:missing=true')).toEqual([]);
   });
 });
 
@@ -127,7 +138,9 @@ describe('reference', () => {
   });
   it(':identifier and :missing', () => {
     expect(t.ids('DiagnosticReport', 'subject:identifier=urn:oid:1.2.250.1.213.1.4.8|180')).toEqual(['d1']);
-    expect(t.ids('DiagnosticReport', 'subject:missing=true')).toEqual(['d1']);
+    // an identifier-only reference has a value (R4 :missing): only d2, without subject, is missing
+    expect(t.ids('DiagnosticReport', 'subject:missing=true')).toEqual(['d2']);
+    expect(t.ids('DiagnosticReport', 'subject:missing=false')).toEqual(['d1']);
     expect(O('subject:missing=true')).toEqual([]);
   });
 });
@@ -162,6 +175,26 @@ describe('date', () => {
     expect(O('date=2023')).toEqual([]);
     expect(O('date=eb2024-01-02')).toEqual(['o1']);
     expect(O('date:missing=true')).toEqual(['o4', 'o5']);
+  });
+});
+
+describe('number', () => {
+  const R = (q: string) => t.ids('RiskAssessment', q);
+  it('eq and ne use the precision of the search value; gt lt ge le compare with it exactly', () => {
+    expect(R('probability=0.3')).toEqual(['r1', 'r2']); // [0.25, 0.35)
+    expect(R('probability=0.30')).toEqual(['r2']);
+    expect(R('probability=ne0.30')).toEqual(['r1', 'r3']);
+    expect(R('probability=gt0.3')).toEqual(['r1', 'r3']);
+    expect(R('probability=ge0.3')).toEqual(['r1', 'r2', 'r3']);
+    expect(R('probability=lt0.32')).toEqual(['r2']);
+    expect(R('probability=le0.32')).toEqual(['r1', 'r2']);
+    expect(R('probability=le100')).toEqual(['r1', 'r2']);
+  });
+  it('ap is within 10% of the value', () => {
+    expect(R('probability=ap0.3')).toEqual(['r1', 'r2']); // 0.27 to 0.33
+    expect(R('probability=ap0.35')).toEqual(['r1']); // 0.315 to 0.385
+    expect(R('probability=ap100')).toEqual(['r3']);
+    expect(R('probability=ap50')).toEqual([]);
   });
 });
 
