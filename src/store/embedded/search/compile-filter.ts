@@ -46,7 +46,19 @@ export function compileFilter(filter: SearchFilter, types: readonly string[], id
     args: [...p.args, ...a.args],
   }));
   const text = `${alias}.rid ${negate ? 'NOT IN' : 'IN'} (${selects.map((x) => x.text).join(' UNION ALL ')})`;
-  return { text, args: selects.flatMap((x) => x.args), drives: !negate && DRIVING_KINDS.has(kind) };
+  // `+param_id`: probe the (rid, param_id...) primary key of the row's own entries, not a (param_id...) range.
+  const any = alternatives.length === 1 ? alternatives[0].text : `(${alternatives.map((a) => `(${a.text})`).join(' OR ')})`;
+  const probe: Sql = {
+    text: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} WHERE rid = ${alias}.rid AND +param_id ${p.text} AND ${any})`,
+    args: [...p.args, ...alternatives.flatMap((a) => a.args)],
+  };
+  const result: Sql = { text, args: selects.flatMap((x) => x.args), drives: !negate && DRIVING_KINDS.has(kind), probe };
+  if (!negate && pids.length === 1 && alternatives.length === 1 && alternatives[0].ordered) {
+    const [d] = filter.values.flatMap((v) => valueConditions(v, modifier, 'd.'));
+    result.ordered = true;
+    result.driver = { table, where: { text: `d.param_id = ? AND ${d.text}`, args: [pids[0], ...d.args] } };
+  }
+  return result;
 }
 
 /**
@@ -79,7 +91,7 @@ function idFilter(filter: SearchFilter, alias: string): Sql {
   if (ids.length === 0) return filter.modifier === 'not' ? TRUE : FALSE;
   const p = inList(ids);
   const not = filter.modifier === 'not';
-  return { text: `${not ? 'NOT ' : ''}(${alias}.id ${p.text})`, args: p.args };
+  return { text: `${not ? 'NOT ' : ''}(${alias}.id ${p.text})`, args: p.args, byId: !not };
 }
 
 function lastUpdatedFilter(filter: SearchFilter, alias: string): Sql {

@@ -25,35 +25,81 @@ export function compileSearch(definitions: Definitions, ids: ParamIds, request: 
   const conditions: Sql[] = [];
   if (request.compartment) conditions.push(compartmentCondition(definitions, ids, types, request.compartment));
   for (const filter of request.filters) conditions.push(compileFilter(filter, types, ids));
-  // With a selective filter, the rids come from its index; `+` keeps SQLite from walking every resource of
-  // the type instead (it has no statistics to tell). Without one, (type, deleted) gives rid order directly.
-  const driven = conditions.some((c) => c.drives);
+  // ONE driving condition (the most selective kind) gives the candidate rids; every other index filter is a
+  // per-row probe on its table's primary key, instead of materialising its whole match list.
+  const driverAt = chooseDriver(conditions);
+  const driver = driverAt >= 0 ? conditions[driverAt] : undefined;
+  const others = conditions.filter((_, i) => i !== driverAt).map((c) => (driver && c.probe ? c.probe : c));
+  // With a driving filter, the rids come from its index; `+` keeps SQLite from walking every resource of
+  // the type instead (it has no statistics to tell). Without one, (type, deleted) gives rid order directly;
+  // an _id filter drives through resources' (type, id), so type stays usable.
+  const plus = driver && !driver.byId ? '+' : '';
   const t = inList(types);
-  const where: Sql[] = [
-    { text: `${driven ? '+' : ''}r.type ${t.text}`, args: t.args },
-    { text: `${driven ? '+' : ''}r.deleted = 0`, args: [] },
-    ...conditions,
+  const rowWhere: Sql[] = [
+    { text: `${plus}r.type ${t.text}`, args: t.args },
+    { text: `${plus}r.deleted = 0`, args: [] },
   ];
-
+  const where: Sql[] = [...rowWhere, ...(driver ? [driver] : []), ...others];
   const whereText = where.map((w) => w.text).join(' AND ');
   const whereArgs = where.flatMap((w) => w.args);
   const keys = request.sort.map((s) => sortKey(definitions, ids, types, s));
   const reverse = request.cursor !== undefined && !request.cursor.after;
   const keyset = request.cursor ? keysetCondition(keys, request.cursor, reverse) : undefined;
+  const limit = [request.count + 1, request.cursor ? 0 : request.offset];
+  const count: Sql = driver?.driver && others.length === 0
+    ? countFromIndex(driver.driver)
+    : { text: `SELECT COUNT(*) AS n FROM resources r WHERE ${whereText}`, args: whereArgs };
+  if (driver?.driver && keys.length === 0) {
+    return { page: orderedPage(driver.driver, [...rowWhere, ...others], keyset, reverse, limit), count, keyCount: 0, reverse };
+  }
   const select = [{ text: 'r.rid AS rid', args: [] }, ...keys.map((k, i) => ({ text: `${k.expr.text} AS k${i}`, args: k.expr.args }))];
   return {
     page: {
       text:
         `SELECT ${select.map((x) => x.text).join(', ')} FROM resources r WHERE ${whereText}` +
         `${keyset ? ` AND ${keyset.text}` : ''} ORDER BY ${orderBy(keys, reverse)} LIMIT ? OFFSET ?`,
-      args: [
-        ...select.flatMap((x) => x.args), ...whereArgs, ...(keyset?.args ?? []),
-        request.count + 1, request.cursor ? 0 : request.offset,
-      ],
+      args: [...select.flatMap((x) => x.args), ...whereArgs, ...(keyset?.args ?? []), ...limit],
     },
-    count: { text: `SELECT COUNT(*) AS n FROM resources r WHERE ${whereText}`, args: whereArgs },
+    count,
     keyCount: keys.length,
     reverse,
+  };
+}
+
+/** _id first, then an equality yielding rids in order, then any other selective positive filter; -1: none. */
+function chooseDriver(conditions: readonly Sql[]): number {
+  const byId = conditions.findIndex((c) => c.byId);
+  if (byId >= 0) return byId;
+  const ordered = conditions.findIndex((c) => c.driver);
+  return ordered >= 0 ? ordered : conditions.findIndex((c) => c.drives);
+}
+
+/**
+ * Default order (rid) with a driver whose index range is in rid order: walk that range joined to resources
+ * and stop after the page (GROUP BY folds a resource's several entries under the same key, in index order).
+ */
+function orderedPage(
+  driver: { table: string; where: Sql }, where: Sql[], keyset: Sql | undefined, reverse: boolean, limit: number[],
+): Sql {
+  const conditions = [driver.where, ...where];
+  // keysetCondition names r.rid; on d.rid the cursor is a start point in the driving index range.
+  if (keyset) conditions.push({ text: keyset.text.replaceAll('r.rid', 'd.rid'), args: keyset.args });
+  return {
+    text:
+      `SELECT d.rid AS rid FROM ${driver.table} d CROSS JOIN resources r ON r.rid = d.rid ` +
+      `WHERE ${conditions.map((c) => c.text).join(' AND ')} GROUP BY d.rid ORDER BY d.rid${reverse ? ' DESC' : ''} LIMIT ? OFFSET ?`,
+    args: [...conditions.flatMap((c) => c.args), ...limit],
+  };
+}
+
+/**
+ * A lone driving filter: count its index entries without touching resources (param ids are per type and a
+ * deleted resource's entries are removed with it).
+ */
+function countFromIndex(driver: { table: string; where: Sql }): Sql {
+  return {
+    text: `SELECT COUNT(*) AS n FROM (SELECT d.rid FROM ${driver.table} d WHERE ${driver.where.text} GROUP BY d.rid)`,
+    args: driver.where.args,
   };
 }
 

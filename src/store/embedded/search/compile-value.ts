@@ -8,6 +8,14 @@ export interface Sql {
   args: unknown[];
   /** A selective positive condition that should drive the query (rids looked up in an index first). */
   drives?: boolean;
+  /** Equality on every column of an index before rid: that index range yields rids in order. */
+  ordered?: boolean;
+  /** The same condition as a per-row probe on the index primary key (for a filter that does not drive). */
+  probe?: Sql;
+  /** For an ordered filter: its index table and conditions on the alias `d`, to drive a page in rid order. */
+  driver?: { table: string; where: Sql };
+  /** The filter is an `_id` condition on the resources row (drives through resources' (type, id)). */
+  byId?: boolean;
 }
 
 export const TRUE: Sql = { text: '1', args: [] };
@@ -29,7 +37,7 @@ export function valueConditions(v: SearchValue, modifier: string | undefined, q 
       if (modifier === 'text') return [startsWith(`${q}norm`, normalizeString(v.code ?? ''))];
       if (v.code === undefined) return [{ text: `${q}system = ?`, args: [v.system ?? ''] }];
       if (v.system === undefined) return [{ text: `${q}code = ?`, args: [v.code] }];
-      return [{ text: `(${q}code = ? AND ${q}system = ?)`, args: [v.code, v.system] }];
+      return [{ text: `(${q}code = ? AND ${q}system = ?)`, args: [v.code, v.system], ordered: true }];
     case 'codes': {
       const bySystem = new Map<string, string[]>();
       for (const c of v.codes) bySystem.set(c.system, [...(bySystem.get(c.system) ?? []), c.code]);
@@ -45,7 +53,9 @@ export function valueConditions(v: SearchValue, modifier: string | undefined, q 
           ? [{ text: `(${q}url = ? AND ${q}version = ? AND ${q}url <> '')`, args: [v.url, v.version] }]
           : [{ text: `(${q}url = ? AND ${q}url <> '')`, args: [v.url] }];
       }
-      if (v.targetType !== undefined) return [{ text: `(${q}target_id = ? AND ${q}target_type = ?)`, args: [v.id, v.targetType] }];
+      if (v.targetType !== undefined) {
+        return [{ text: `(${q}target_id = ? AND ${q}target_type = ?)`, args: [v.id, v.targetType], ordered: true }];
+      }
       return [{ text: `${q}target_id = ?`, args: [v.id] }];
     case 'date':
       return rangeConditions(`${q}low`, `${q}high`, v.prefix, v.low, v.high);

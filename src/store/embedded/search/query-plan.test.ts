@@ -17,7 +17,7 @@ beforeAll(() => {
   t.put({ resourceType: 'Observation', id: 'o2', status: 'final', code: { coding: [{ system: 'l', code: 'c' }] }, valueQuantity: { value: 6, system: 'u', code: 'mm' },
     component: [{ code: { coding: [{ system: 'l', code: 'c' }] }, valueQuantity: { value: 5, system: 'u', code: 'mm' } }] } as Resource & { id: string });
   t.put({ resourceType: 'Organization', id: 'org1', name: 'CHU' } as Resource & { id: string });
-  t.put({ resourceType: 'ImagingStudy', id: 's1', status: 'available', subject: { reference: 'Patient/p1' } } as Resource & { id: string });
+  t.put({ resourceType: 'ImagingStudy', id: 's1', status: 'available', subject: { reference: 'Patient/p1' }, started: '2021-01-01' } as Resource & { id: string });
   t.put({ resourceType: 'Provenance', id: 'pv1', target: [{ reference: 'Observation/o1' }], recorded: '2024-01-01T00:00:00Z', agent: [{ who: { reference: 'Organization/o1' } }] } as Resource & { id: string });
   t.put({ resourceType: 'List', id: 'l1', status: 'current', mode: 'working', entry: [{ item: { reference: 'Patient/p1' } }] } as Resource & { id: string });
   t.put({ resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'l', code: 'c' }] },
@@ -61,6 +61,10 @@ const SHAPES: [string, string][] = [
   ['Observation', 'code-value-quantity=l|c$gt5'],
   ['Observation', 'component-code-value-quantity=c$5|u|mm'],
   ['ValueSet', 'url:above=http://a.org/fhir/ValueSet/x'],
+  ['ImagingStudy', 'subject=Patient/p1&started=ge2020-01-01'],
+  ['Observation', 'code=l|c&_summary=count'],
+  ['Observation', 'subject=Patient/p1&code=c&status:not=final'],
+  ['Patient', '_id=p1&gender=male'],
 ];
 
 describe('EXPLAIN QUERY PLAN', () => {
@@ -75,6 +79,26 @@ describe('EXPLAIN QUERY PLAN', () => {
     const details = plan('Patient', 'identifier=s|v');
     expect(details).toContain('SEARCH r USING INTEGER PRIMARY KEY (rowid=?)');
     expect(details.some((d) => d.includes('idx_token_code (param_id=? AND code=? AND system=?)'))).toBe(true);
+  });
+
+  it('pages a single ordered equality from its index range in rid order, stopping at the page', () => {
+    const { request } = parseSearchRequest(definitions, 'Observation', new URLSearchParams('code=l|c'));
+    const { page, count } = compileSearch(definitions, ids, request);
+    const explain = (q: { text: string; args: unknown[] }) =>
+      (t.db.prepare(`EXPLAIN QUERY PLAN ${q.text}`).all(...q.args) as { detail: string }[]).map((r) => r.detail);
+    const details = explain(page);
+    expect(details[0]).toContain('idx_token_code (param_id=? AND code=? AND system=?)');
+    expect(details.join('\n')).not.toMatch(/TEMP B-TREE|LIST SUBQUERY/);
+    // the count reads the token index alone
+    expect(count.text).not.toContain('resources');
+    expect(explain(count).join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('probes the non-driving filters per row on their primary key', () => {
+    const details = plan('ImagingStudy', 'subject=Patient/p1&started=ge2020-01-01');
+    expect(details.some((d) => d.includes('idx_reference_target (param_id=? AND target_id=? AND target_type=?)'))).toBe(true);
+    expect(details.some((d) => /SEARCH idx_date (EXISTS )?USING PRIMARY KEY \(rid=\?\)/.test(d))).toBe(true);
+    expect(details.some((d) => d.includes('idx_date_'))).toBe(false);
   });
 
   it('walks a chain from the matching targets to the references pointing at them', () => {
