@@ -4,6 +4,8 @@
  *  (b) read-by-id throughput and latency under keep-alive load from a separate load-generator process;
  *  (c) the server's start-up time and peak RSS (VmHWM).
  * Options: --patients N (1000) --per-bundle N (10) --clients N (4) --connections N (32) --duration S (15)
+ *          --load-generator auto|wrk|node|both (auto: wrk when installed, else the Node script) --skip-reads
+ *          --node-args "..." (extra flags for the server process, e.g. --cpu-prof)
  *          --seed N --compiled (run dist/src/main.js; `npm run build` first) --log-level L (info)
  */
 import { spawn } from 'node:child_process';
@@ -15,6 +17,7 @@ import { Dataset } from './generate/dataset';
 import { ingest } from './ingest';
 import type { ReadLoadOptions, ReadLoadResult } from './load/read-load';
 import { startServer } from './server-process';
+import { hasWrk, runWrkLoad } from './load/wrk-load';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +31,8 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     'node-args': { type: 'string', default: '' },
     'skip-reads': { type: 'boolean', default: false },
+    /** auto (wrk when installed, else the Node generator), wrk, node, or both. */
+    'load-generator': { type: 'string', default: 'auto' },
   },
 });
 
@@ -45,9 +50,17 @@ function runReadLoad(options: ReadLoadOptions, dir: string): Promise<ReadLoadRes
   });
 }
 
-const noReads: ReadLoadResult = {
-  requests: 0, errors: 0, statuses: {}, seconds: 0, rps: NaN, latencyMs: { p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN },
-};
+/** Which read-load generators to run: wrk (C, cheap per request) when installed, else the Node script. */
+function readGenerators(choice: string): ('wrk' | 'node')[] {
+  const wrk = hasWrk();
+  if (choice === 'node') return ['node'];
+  if (choice === 'wrk' || choice === 'both') {
+    if (!wrk) process.stderr.write('wrk is not installed (apt-get install wrk): using the Node load generator\n');
+    if (choice === 'both') return wrk ? ['wrk', 'node'] : ['node'];
+    return wrk ? ['wrk'] : ['node'];
+  }
+  return wrk ? ['wrk'] : ['node'];
+}
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -74,18 +87,20 @@ async function main(): Promise<void> {
     if (loaded.failures.length > 0) process.stderr.write(`${loaded.failures.length} bundles failed; first: ${loaded.failures[0]}\n`);
     const rssAfterIngest = server.rssMiB();
 
-    process.stderr.write(`Reading by id: ${values.connections} connections for ${values.duration} s from a separate process...\n`);
-    const reads = values['skip-reads'] ? noReads : await runReadLoad(
-      {
-        baseUrl: server.baseUrl,
-        paths: loaded.locations,
-        connections: Number(values.connections),
-        durationMs: Number(values.duration) * 1000,
-        warmupMs: 2000,
-        seed: 1,
-      },
-      dir,
-    );
+    const loadOptions: ReadLoadOptions = {
+      baseUrl: server.baseUrl,
+      paths: loaded.locations,
+      connections: Number(values.connections),
+      durationMs: Number(values.duration) * 1000,
+      warmupMs: 2000,
+      seed: 1,
+    };
+    const generators = readGenerators(values['load-generator']);
+    const reads: { generator: string; result: ReadLoadResult }[] = [];
+    for (const generator of values['skip-reads'] ? [] : generators) {
+      process.stderr.write(`Reading by id: ${values.connections} connections for ${values.duration} s, ${generator} load generator (separate process)...\n`);
+      reads.push({ generator, result: generator === 'wrk' ? await runWrkLoad(loadOptions, dir) : await runReadLoad(loadOptions, dir) });
+    }
     const peak = server.peakRssMiB();
 
     const rows: [string, string, string][] = [
@@ -94,9 +109,11 @@ async function main(): Promise<void> {
       ['Ingest (HTTP transactions)', `${fmt(loaded.resources / loaded.seconds)} resources/s`, '>= 5,000/s'],
       ['  resources / bundles / seconds', `${fmt(loaded.resources)} / ${fmt(loaded.bundles)} / ${fmt(loaded.seconds, 1)}`, ''],
       ['  failed bundles', `${loaded.failures.length}`, '0'],
-      ['Read by id throughput', `${fmt(reads.rps)} req/s`, '>= 5,000 req/s'],
-      ['Read latency p50 / p90 / p99', `${fmt(reads.latencyMs.p50, 2)} / ${fmt(reads.latencyMs.p90, 2)} / ${fmt(reads.latencyMs.p99, 2)} ms`, 'p99 < 10 ms'],
-      ['  requests / errors', `${fmt(reads.requests)} / ${reads.errors}`, ''],
+      ...reads.flatMap(({ generator, result }): [string, string, string][] => [
+        [`Read by id throughput (${generator})`, `${fmt(result.rps)} req/s`, '>= 5,000 req/s'],
+        [`Read latency p50 / p90 / p99 (${generator})`, `${fmt(result.latencyMs.p50, 2)} / ${fmt(result.latencyMs.p90, 2)} / ${fmt(result.latencyMs.p99, 2)} ms`, 'p99 < 10 ms'],
+        ['  requests / errors', `${fmt(result.requests)} / ${result.errors}`, ''],
+      ]),
       ['RSS after ingest', `${fmt(rssAfterIngest)} MiB`, ''],
       ['Peak RSS (VmHWM)', `${fmt(peak)} MiB`, ''],
     ];
