@@ -4,11 +4,14 @@ import type { Logger } from 'pino';
 import type { LucarneConfig } from './config/config';
 import { CONFORMANCE_FOLDERS, readConformanceFolders } from './config/conformance-folders';
 import { registerBundlePatchValidate } from './fhir/bundle/register-routes';
+import { registerTerminologyRoutes } from './fhir/operations/terminology-routes';
 import { loadDefinitions, type Definitions } from './fhir/conformance/definitions';
 import type { FhirRequest, FhirResponse } from './fhir/rest/fhir-request';
 import { createFhirRouter, type FhirRouter } from './fhir/rest/router';
 import type { ServerContext } from './fhir/rest/server-context';
 import { createValidator } from './fhir/validation/create-validator';
+import { terminologySearchResolver } from './fhir/terminology/search-resolver';
+import { TerminologyService } from './fhir/terminology/terminology-service';
 import { monotonicClock, systemClock, type Clock } from './kernel/clock';
 import { FhirError } from './kernel/errors';
 import { uuidGenerator, type IdGenerator } from './kernel/id-generator';
@@ -61,6 +64,8 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   const store = await openStore(config, definitions, clock, logger, options.durability);
   const router = createFhirRouter();
   registerBundlePatchValidate(router);
+  const terminology = new TerminologyService(definitions, conformance.resources, () => clock.now());
+  registerTerminologyRoutes(router, terminology);
 
   const ctx: ServerContext = Object.freeze({
     config,
@@ -70,6 +75,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     ids: options.ids ?? uuidGenerator,
     clock,
     logger,
+    terminology: terminologySearchResolver(terminology),
   });
 
   let closing: Promise<void> | undefined;
@@ -110,7 +116,7 @@ async function openStore(
   }
   return openEmbeddedStore({
     dataDir: resolve(config.dataDir),
-    index: createEmbeddedSearchIndex(definitions),
+    index: createEmbeddedSearchIndex(definitions, { baseUrl: config.baseUrl }),
     clock: monotonicClock(clock),
     logger,
     durability,

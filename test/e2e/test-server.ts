@@ -64,7 +64,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
   const dataDir = mkdtempSync(join(tmpdir(), 'lucarne-e2e-'));
   const clock = monotonicClock();
   const taken = backend?.takeStore(shared.definitions);
-  const store = taken?.store ?? openEmbeddedStore({ dataDir, index: createEmbeddedSearchIndex(shared.definitions), clock, durability: 'normal' });
+  const store = taken?.store ?? openEmbeddedStore({ dataDir, index: createEmbeddedSearchIndex(shared.definitions, { baseUrl: BASE_URL }), clock, durability: 'normal' });
   const config: LucarneConfig = {
     port: 0,
     host: '127.0.0.1',

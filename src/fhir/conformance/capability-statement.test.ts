@@ -25,3 +25,30 @@ describe('buildCapabilityStatement: transactions', () => {
     expect(rest.documentation).toContain(build(true).documentation);
   });
 });
+
+describe('buildCapabilityStatement: operations', () => {
+  const definitions = loadDefinitions();
+  const routes = [
+    { method: 'POST', pattern: ':type/$validate' },
+    { method: 'GET', pattern: 'ValueSet/$expand' },
+    { method: 'GET', pattern: 'ValueSet/:id/$expand' },
+    { method: 'GET', pattern: 'CodeSystem/$lookup' },
+  ];
+  const rest = buildCapabilityStatement(definitions, { baseUrl: 'http://127.0.0.1/fhir', allowMultipleDelete: false }, routes, {
+    date: '2024-01-01T00:00:00Z',
+  }).rest![0];
+  const operationsOf = (type: string) => rest.resource?.find((r) => r.type === type)?.operation;
+
+  it('lists a type-specific operation on its own type with its own OperationDefinition', () => {
+    expect(operationsOf('ValueSet')).toEqual([
+      { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+      { name: 'expand', definition: 'http://hl7.org/fhir/OperationDefinition/ValueSet-expand' },
+    ]);
+    expect(operationsOf('CodeSystem')?.map((o) => o.definition)).toContain('http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup');
+  });
+
+  it('keeps operations off types and the system level where they do not apply', () => {
+    expect(operationsOf('Patient')?.map((o) => o.name)).toEqual(['validate']);
+    expect(rest.operation).toBeUndefined();
+  });
+});

@@ -59,10 +59,8 @@ export function buildCapabilityStatement(
   const interactions = Object.entries(TYPE_INTERACTIONS)
     .filter(([route]) => has.has(route))
     .map(([, code]) => ({ code }));
-  const operations = routes
-    .filter((r) => /(^|\/)\$[A-Za-z-]+$/.test(r.pattern))
-    .map((r) => ({ name: r.pattern.slice(r.pattern.lastIndexOf('$') + 1), level: r.pattern.startsWith(':type/:id') ? 'instance' : r.pattern.startsWith(':type') ? 'type' : 'system' }));
-  const typeOperations = uniqueOperations(operations.filter((o) => o.level !== 'system'));
+  const operations = routes.filter((r) => /(^|\/)\$[A-Za-z-]+$/.test(r.pattern)).map((r) => operationScope(definitions, r.pattern));
+  const typeOperations = uniqueOperations(operations.filter((o) => o.scope === ':type'));
   const canSearch = has.has('GET :type');
 
   const resource: CapabilityStatementRestResource[] = definitions.resourceTypes.map((type) => {
@@ -88,7 +86,8 @@ export function buildCapabilityStatement(
           .map((p) => `${other}:${p.code}`),
       );
     }
-    if (typeOperations.length > 0) entry.operation = typeOperations;
+    const ownOperations = [...typeOperations, ...uniqueOperations(operations.filter((o) => o.scope === type))];
+    if (ownOperations.length > 0) entry.operation = ownOperations;
     return entry;
   });
 
@@ -101,7 +100,7 @@ export function buildCapabilityStatement(
   ].join('\n\n');
   if (has.has('GET ')) systemInteractions.push({ code: 'search-system' });
   if (has.has('GET _history')) systemInteractions.push({ code: 'history-system' });
-  const systemOperations = uniqueOperations(operations.filter((o) => o.level === 'system'));
+  const systemOperations = uniqueOperations(operations.filter((o) => o.scope === 'system'));
 
   return {
     resourceType: 'CapabilityStatement',
@@ -125,9 +124,26 @@ export function buildCapabilityStatement(
   };
 }
 
-function uniqueOperations(ops: { name: string }[]): CapabilityStatementRestResourceOperation[] {
-  const names = [...new Set(ops.map((o) => o.name))].sort();
-  return names.map((name) => ({ name, definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}` }));
+interface OperationRoute {
+  name: string;
+  /** 'system' ([base]/$op), ':type' (every type) or one resource type (ValueSet/$expand). */
+  scope: string;
+  definition: string;
+}
+
+/** Where an operation route belongs and which R4 OperationDefinition it implements. */
+function operationScope(definitions: Definitions, pattern: string): OperationRoute {
+  const name = pattern.slice(pattern.lastIndexOf('$') + 1);
+  const first = pattern.split('/')[0];
+  if (first.startsWith('$')) return { name, scope: 'system', definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}` };
+  const type = definitions.isResourceType(first) ? first : ':type';
+  const owner = type === ':type' ? 'Resource' : type;
+  return { name, scope: type, definition: `http://hl7.org/fhir/OperationDefinition/${owner}-${name}` };
+}
+
+function uniqueOperations(ops: OperationRoute[]): CapabilityStatementRestResourceOperation[] {
+  const byName = new Map(ops.map((o) => [o.name, o.definition]));
+  return [...byName.keys()].sort().map((name) => ({ name, definition: byName.get(name) as string }));
 }
 
 function searchParams(definitions: Definitions, type: string): CapabilityStatementRestResourceSearchParam[] {

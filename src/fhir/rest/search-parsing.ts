@@ -16,26 +16,31 @@ export function parseSearch(ctx: ServerContext, type: string | undefined, query:
     baseUrl: ctx.config.baseUrl,
     defaultCount: ctx.config.defaultPageSize,
     maxCount: ctx.config.maxPageSize,
+    terminology: ctx.terminology,
   });
 }
 
 /**
- * The current resources of `type` matching conditional criteria (If-None-Exist, conditional update/delete).
- * Unknown parameters are refused: ignoring them could match far more than the client meant.
+ * The current resources of `type` matching conditional criteria (If-None-Exist, conditional update, delete and
+ * patch, transaction entries), read through `store` so a transaction sees its own earlier writes.
+ * Unknown parameters and criteria that select nothing specific are refused: ignoring them could match far
+ * more than the client meant.
  */
 export async function matchCriteria(
   ctx: ServerContext,
   store: FhirStore,
   type: string,
-  criteria: string,
+  criteria: string | URLSearchParams,
   limit: number,
 ): Promise<VersionRecord[]> {
-  const query = new URLSearchParams(criteria.startsWith('?') ? criteria.slice(1) : criteria);
+  const query =
+    typeof criteria === 'string' ? new URLSearchParams(criteria.startsWith('?') ? criteria.slice(1) : criteria) : criteria;
   if ([...query.keys()].length === 0) throw badRequest('Conditional criteria are empty');
   const { request, unknown } = parseSearch(ctx, type, query);
   if (unknown.length > 0) {
     throw new FhirError(400, [issue('not-supported', `Unknown search parameter(s) in criteria: ${unknown.join(', ')}`)]);
   }
+  if (request.filters.length === 0) throw badRequest(`Conditional criteria for ${type} select nothing specific`);
   const result = await store.search({ ...request, count: limit, offset: 0, total: 'none' });
   return result.entries;
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/id-generator';
 import type { FhirStore } from '../../store/store';
 import type { Definitions } from '../conformance/definitions';
+import type { TerminologyResolver } from '../search/terminology-resolver';
 import type { Validator } from '../validation/validator';
 
 /** Everything an interaction needs, built once by the composition root (src/app.ts). */
@@ -15,4 +16,6 @@ export interface ServerContext {
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Code sets for token :in/:not-in/:above/:below; without it only the R4 required-binding ValueSets expand. */
+  readonly terminology?: TerminologyResolver;
 }
