@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import compression from 'compression';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -25,7 +26,6 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
   app.disable('etag');
   app.set('query parser', false);
 
-  app.use(fastRead(ctx));
   app.use(requestLog(ctx.logger));
   if (ctx.config.corsOrigins.length > 0) {
     const origins = ctx.config.corsOrigins;
@@ -63,8 +63,18 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     sendError(res, err, ctx.logger);
   });
+  // The read fast path runs before Express's own per-request work (prototype swaps, router walk): Express
+  // calls app.handle for every request, so wrapping it puts the fast path in front of everything else.
+  const fast = fastRead(ctx);
+  const target = app as unknown as { handle: ExpressHandle };
+  const expressHandle = target.handle;
+  target.handle = function handle(this: unknown, req, res, next) {
+    fast(req, res, () => expressHandle.call(this, req, res, next));
+  };
   return app;
 }
+
+type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
 async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, res: Response): Promise<void> {
   const url = req.url;

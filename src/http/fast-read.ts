@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { versionUrl } from '../fhir/rest/resource-response';
 import type { ServerContext } from '../fhir/rest/server-context';
 import { httpDate, weakEtag } from '../fhir/model/meta';
@@ -14,7 +14,7 @@ const NO_QUERY = new URLSearchParams();
 const COMPRESS_FROM = 1024;
 
 /**
- * The hot path of a read by id, ahead of the Express middleware stack. It answers only the common case, a
+ * The hot path of a read by id, ahead of Express (see createHttpApp). It answers only the common case, a
  * plain `GET /fhir/Type/id` of a current resource, with the exact status, headers and bytes the general path
  * (requestLog, compression, router, read, sendFhir) gives; everything else (query, conditional headers, CORS,
  * unknown or deleted ids, a body compression would encode) goes on to the general path, unchanged.
@@ -26,9 +26,9 @@ export function fastRead(ctx: ServerContext) {
   const anyOrigin = origins.includes('*');
   const enabled = origins.length === 0 || anyOrigin;
   const exposed = EXPOSED_HEADERS.join(',');
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     if (!enabled || req.method !== 'GET') return next();
-    const m = PLAIN_READ.exec(req.url);
+    const m = PLAIN_READ.exec(req.url ?? '');
     if (m === null || !ctx.definitions.isResourceType(m[1])) return next();
     const h = req.headers;
     if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined) return next();
@@ -58,7 +58,7 @@ export function fastRead(ctx: ServerContext) {
           Vary: 'Accept-Encoding',
         });
         res.end(text);
-        logRequest(ctx.logger, requestId, req, 200, start);
+        logRequest(ctx.logger, requestId, 'GET', req.url ?? '', 200, start);
       },
       () => next(),
     );

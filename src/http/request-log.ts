@@ -12,11 +12,11 @@ export function requestIdOf(req: IncomingMessage): string {
 }
 
 /** The one log line of a request: request id, method, url, status and duration in ms (since `start`, performance.now()). */
-export function logRequest(logger: Logger, requestId: string, req: Request, status: number, start: number): void {
+export function logRequest(logger: Logger, requestId: string, method: string, url: string, status: number, start: number): void {
   if (!logger.isLevelEnabled('info')) return;
   const ms = performance.now() - start;
   logger.info(
-    { reqId: requestId, method: req.method, url: req.originalUrl.slice(0, 500), status, ms: Math.round(ms * 100) / 100 },
+    { reqId: requestId, method, url: url.slice(0, 500), status, ms: Math.round(ms * 100) / 100 },
     'request',
   );
 }
@@ -31,7 +31,7 @@ export function requestLog(logger: Logger) {
     const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => logRequest(logger, requestId, req, res.statusCode, start));
+    res.on('finish', () => logRequest(logger, requestId, req.method, req.originalUrl, res.statusCode, start));
     next();
   };
 }
