@@ -1,12 +1,20 @@
 import type { Document } from 'mongodb';
 import type { Definitions } from '../../fhir/conformance/definitions';
-import type { SearchFilter, SearchRequest, SortRule } from '../../fhir/search/search-request';
+import type { SearchFilter, SearchRequest } from '../../fhir/search/search-request';
 import { compileFilter, type CompiledFilter } from './compile-filter';
-import { field, key, type SearchKeys } from './search-keys';
+import { keysetFilter, sortDocument, sortFields, type SortField } from './keyset';
+import { key, type SearchKeys } from './search-keys';
 
 export interface CompiledSearch {
+  /** Matching documents, without the keyset bound (what a total counts). */
   filter: Document;
+  /** The filter of this page: `filter` and, with a cursor, the keyset bound. */
+  pageFilter: Document;
   sort: Document;
+  /** The page order's keys, whose values on the boundary documents make the cursors. */
+  fields: SortField[];
+  /** A previous-page query: documents come in reverse order. */
+  reverse: boolean;
   /** Set when some filter is a superset on its own: candidates are checked in process before paging. */
   check?: (doc: { rg?: SearchKeys['rg'] }) => boolean;
 }
@@ -32,27 +40,13 @@ export function compileSearch(
     and.push(compiled.condition);
     if (compiled.check) checks.push(compiled.check);
   }
-  const result: CompiledSearch = { filter: { $and: and }, sort: sortSpec(request.sort) };
+  const fields = sortFields(request.sort);
+  const reverse = request.cursor !== undefined && !request.cursor.after;
+  const filter = { $and: and };
+  const pageFilter = request.cursor ? { $and: [...and, keysetFilter(fields, request.cursor, reverse)] } : filter;
+  const result: CompiledSearch = { filter, pageFilter, sort: sortDocument(fields, reverse), fields, reverse };
   if (checks.length > 0) result.check = (doc) => checks.every((c) => c(doc));
   return result;
-}
-
-/** Sort rules, then `_id` so equal keys always come back in the same order (FerretDB sorts unstably). */
-function sortSpec(rules: readonly SortRule[]): Document {
-  const sort: Record<string, 1 | -1> = {};
-  for (const rule of rules) {
-    const dir = rule.descending ? -1 : 1;
-    if (rule.code === '_id') sort.id ??= dir;
-    else if (rule.code === '_lastUpdated') sort.lastUpdated ??= dir;
-    else {
-      const f = field(rule.code);
-      // Resources without a value come last in both directions (p is absent for them).
-      sort[`so.${f}.p`] ??= -1;
-      sort[`so.${f}.${rule.descending ? 'd' : 'a'}`] ??= dir;
-    }
-  }
-  sort._id ??= 1;
-  return sort;
 }
 
 /** Patient/123/Observation: the parameters the Patient compartment lists for each type, pointing at it. */

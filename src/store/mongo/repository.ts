@@ -7,6 +7,7 @@ import type { Clock } from '../../kernel/clock';
 import { conflict, preconditionFailed } from '../../kernel/errors';
 import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import { compileSearch, type CompiledSearch } from './compile-search';
+import { cursorKeys } from './keyset';
 import {
   isDuplicateKey, RECORD_PROJECTION, resourceKey, toRecord, versionKey, type ResourceDoc, type VersionDoc,
 } from './documents';
@@ -100,33 +101,58 @@ export class Repository {
   private async searchPage(request: SearchRequest, compiled: CompiledSearch): Promise<SearchResult> {
     const wantTotal = request.total !== 'none' || request.count === 0;
     const opts = { session: this.session };
+    const skip = request.cursor ? 0 : request.offset;
+    // Parameter sort keys live in `so`; keep it when the cursors need them.
+    const sortsOnKeys = compiled.fields.some((f) => f.presence !== undefined);
+    const projection = compiled.check ? { k: 0, s: 0, ...(sortsOnKeys ? {} : { so: 0 }) } : sortsOnKeys ? { k: 0, s: 0, rg: 0 } : RECORD_PROJECTION;
+    let docs: Document[];
+    let total: number | undefined;
     if (!compiled.check) {
-      const total = wantTotal ? await this.resources.countDocuments(compiled.filter, opts) : undefined;
+      total = wantTotal ? await this.resources.countDocuments(compiled.filter, opts) : undefined;
       if (request.count === 0) return { entries: [], included: [], total, hasMore: false };
-      const docs = await this.resources
-        .find(compiled.filter, { ...opts, projection: RECORD_PROJECTION })
-        .sort(compiled.sort).skip(request.offset).limit(request.count + 1).toArray();
-      const hasMore = docs.length > request.count;
-      const entries = (hasMore ? docs.slice(0, request.count) : docs).map(toRecord);
-      return total === undefined ? { entries, included: [], hasMore } : { entries, included: [], total, hasMore };
-    }
-    // Some filter needs same-entry checks: page in process over the index-narrowed candidates.
-    const entries: VersionRecord[] = [];
-    let matched = 0;
-    let hasMore = false;
-    const cursor = this.resources.find(compiled.filter, { ...opts, projection: { k: 0, s: 0, so: 0 } }).sort(compiled.sort);
-    for await (const doc of cursor) {
-      if (!compiled.check(doc)) continue;
-      matched++;
-      if (matched <= request.offset) continue;
-      if (entries.length < request.count) entries.push(toRecord(doc));
-      else {
-        hasMore = true;
-        if (!wantTotal) break;
+      docs = await this.resources.find(compiled.pageFilter, { ...opts, projection })
+        .sort(compiled.sort).skip(skip).limit(request.count + 1).toArray();
+    } else {
+      // Some filter needs same-entry checks: page in process over the index-narrowed candidates.
+      docs = [];
+      let matched = 0;
+      const cursor = this.resources.find(compiled.pageFilter, { ...opts, projection }).sort(compiled.sort);
+      for await (const doc of cursor) {
+        if (!compiled.check(doc)) continue;
+        matched++;
+        if (matched <= skip) continue;
+        if (docs.length <= request.count) docs.push(doc);
+        else if (!wantTotal || request.cursor) break;
       }
+      await cursor.close();
+      if (wantTotal) {
+        total = request.cursor ? await this.countChecked(compiled) : matched;
+      }
+      if (request.count === 0) return { entries: [], included: [], total, hasMore: false };
     }
+    const extra = docs.length > request.count;
+    const pageDocs = extra ? docs.slice(0, request.count) : docs;
+    if (compiled.reverse) pageDocs.reverse();
+    const page: SearchResult = { entries: pageDocs.map((d) => toRecord(d as ResourceDoc)), included: [], hasMore: false };
+    // Forward: an extra document means a next page. Backward (a previous link): an extra document means
+    // another previous page, and the page we came from always follows.
+    const hasNext = compiled.reverse ? pageDocs.length > 0 : extra;
+    const hasPrevious = compiled.reverse ? extra : request.cursor !== undefined || request.offset > 0;
+    const first = pageDocs[0];
+    const last = pageDocs.at(-1);
+    if (hasNext && last) page.next = { keys: cursorKeys(compiled.fields, last), after: true };
+    if (hasPrevious && first) page.previous = { keys: cursorKeys(compiled.fields, first), after: false };
+    page.hasMore = hasNext;
+    if (total !== undefined) page.total = total;
+    return page;
+  }
+
+  private async countChecked(compiled: CompiledSearch): Promise<number> {
+    let n = 0;
+    const cursor = this.resources.find(compiled.filter, { session: this.session, projection: { rg: 1 } });
+    for await (const doc of cursor) if (compiled.check!(doc)) n++;
     await cursor.close();
-    return wantTotal ? { entries, included: [], total: matched, hasMore } : { entries, included: [], hasMore };
+    return n;
   }
 
   async create(resource: StoredResource, options: WriteOptions = {}): Promise<VersionRecord> {

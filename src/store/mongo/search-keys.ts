@@ -83,6 +83,8 @@ export function searchKeys(entries: readonly IndexEntry[]): SearchKeys {
   };
   for (const e of entries) {
     k.add(key.present(e.code));
+    // An identifier-only reference still gives its parameter a value (R4 :missing).
+    if (e.code.endsWith(':identifier')) k.add(key.present(e.code.slice(0, -':identifier'.length)));
     switch (e.kind) {
       case 'string':
         s.add(key.norm(e.code, e.norm));
