@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+import request from 'supertest';
+import { loadDefinitions } from '../../src/fhir/conformance/definitions';
+import { REPO_ROOT, startIgServer, type IgServer } from './ig-test-server';
+
+const ACSN = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'ACSN' }] };
+const PLAC = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PLAC' }] };
+const ISSUER = 'urn:oid:1.2.250.1.999.1.2';
+
+function igSearchParameters(): SearchParameter[] {
+  const dir = join(REPO_ROOT, 'ig');
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('SearchParameter-') && f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as SearchParameter);
+}
+
+describe('ig/ SearchParameters', () => {
+  it('do not redefine a parameter R4 already has on the same type', () => {
+    const r4 = loadDefinitions();
+    const params = igSearchParameters();
+    expect(params.length).toBeGreaterThanOrEqual(4);
+    for (const sp of params) {
+      for (const base of sp.base ?? []) expect([base, sp.code, r4.searchParameter(base, sp.code as string)?.url]).toEqual([base, sp.code, undefined]);
+      expect(sp.url).toBe(`https://lucarne.example/fhir/SearchParameter/${sp.id}`);
+      expect(sp.expression).not.toMatch(/resolve\(\)/);
+    }
+  });
+});
+
+describe('ig/ SearchParameters over HTTP (ig/ loaded by the real app)', () => {
+  let server: IgServer;
+  beforeAll(async () => {
+    server = await startIgServer();
+    const post = (body: object) => request(server.http).post(`/fhir/${(body as { resourceType: string }).resourceType}`).set('content-type', 'application/fhir+json').send(body).expect(201);
+    const patient = await post({ resourceType: 'Patient', id: 'x' });
+    const subject = { reference: `Patient/${patient.body.id}` };
+    await post({
+      resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject,
+      identifier: [{ type: ACSN, system: ISSUER, value: 'ACC-2026-0001' }, { type: PLAC, system: 'urn:oid:1.2.3', value: 'ACC-2026-0002' }],
+    });
+    await post({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject, identifier: [{ type: ACSN, system: ISSUER, value: 'ACC-2026-0002' }] });
+    const study = await post({ resourceType: 'ImagingStudy', status: 'available', subject, identifier: [{ type: ACSN, system: ISSUER, value: 'ACC-2026-0001' }] });
+    await post({
+      resourceType: 'DiagnosticReport', status: 'final', code: { text: 'CR' }, subject,
+      identifier: [{ type: ACSN, system: ISSUER, value: 'ACC-2026-0001' }], imagingStudy: [{ reference: `ImagingStudy/${study.body.id}` }],
+    });
+  });
+  afterAll(() => server.close());
+
+  const search = async (query: string) => {
+    const res = await request(server.http).get(`/fhir/${query}`).expect(200);
+    return (res.body as Bundle).entry?.map((e) => e.resource) ?? [];
+  };
+
+  it('ServiceRequest?accession= matches only the ACSN identifier (not a placer number with the same value)', async () => {
+    const hits = await search('ServiceRequest?accession=ACC-2026-0002');
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.identifier?.[0]).toMatchObject({ value: 'ACC-2026-0002', type: ACSN });
+    expect(await search(`ServiceRequest?accession=${encodeURIComponent(`${ISSUER}|ACC-2026-0001`)}`)).toHaveLength(1);
+    expect(await search(`ServiceRequest?accession=${encodeURIComponent('urn:oid:9.9|ACC-2026-0001')}`)).toHaveLength(0);
+  });
+
+  it('DiagnosticReport?accession= and ImagingStudy?accession= find the report and the study', async () => {
+    expect(await search('DiagnosticReport?accession=ACC-2026-0001')).toHaveLength(1);
+    expect(await search('DiagnosticReport?accession=ACC-2026-0002')).toHaveLength(0);
+    expect(await search('ImagingStudy?accession=ACC-2026-0001')).toHaveLength(1);
+  });
+
+  it('DiagnosticReport?imaging-study= finds the reports of a study, and _revinclude follows it', async () => {
+    const [study] = await search('ImagingStudy?accession=ACC-2026-0001');
+    expect(await search(`DiagnosticReport?imaging-study=ImagingStudy/${study?.id}`)).toHaveLength(1);
+    const withReports = await search(`ImagingStudy?_id=${study?.id}&_revinclude=DiagnosticReport:imaging-study`);
+    expect(withReports.map((r) => r?.resourceType).sort()).toEqual(['DiagnosticReport', 'ImagingStudy']);
+  });
+
+  it('the live CapabilityStatement lists them with their canonical URLs', async () => {
+    const res = await request(server.http).get('/fhir/metadata').expect(200);
+    const sr = res.body.rest[0].resource.find((r: { type: string }) => r.type === 'ServiceRequest');
+    expect(sr.searchParam).toContainEqual({ name: 'accession', type: 'token', definition: 'https://lucarne.example/fhir/SearchParameter/ServiceRequest-accession' });
+  });
+});
