@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+import type { Bundle, SearchParameter, ServiceRequest } from '@medplum/fhirtypes';
 import request from 'supertest';
 import { loadDefinitions } from '../../src/fhir/conformance/definitions';
 import { REPO_ROOT, startIgServer, type IgServer } from './ig-test-server';
@@ -57,7 +57,7 @@ describe('ig/ SearchParameters over HTTP (ig/ loaded by the real app)', () => {
   it('ServiceRequest?accession= matches only the ACSN identifier (not a placer number with the same value)', async () => {
     const hits = await search('ServiceRequest?accession=ACC-2026-0002');
     expect(hits).toHaveLength(1);
-    expect(hits[0]?.identifier?.[0]).toMatchObject({ value: 'ACC-2026-0002', type: ACSN });
+    expect((hits[0] as ServiceRequest).identifier?.[0]).toMatchObject({ value: 'ACC-2026-0002', type: ACSN });
     expect(await search(`ServiceRequest?accession=${encodeURIComponent(`${ISSUER}|ACC-2026-0001`)}`)).toHaveLength(1);
     expect(await search(`ServiceRequest?accession=${encodeURIComponent('urn:oid:9.9|ACC-2026-0001')}`)).toHaveLength(0);
   });
