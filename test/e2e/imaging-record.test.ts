@@ -1,0 +1,113 @@
+import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import { registerImagingRoutes } from '../../src/fhir/operations/imaging-record-routes';
+import { startBundleTestServer, type BundleTestServer } from './bundle-test-helpers';
+import { personResources, seed } from './imaging-seed';
+
+let server: BundleTestServer;
+
+beforeAll(async () => {
+  server = await startBundleTestServer();
+  registerImagingRoutes(server.app.router);
+  await seed(server, personResources());
+});
+afterAll(() => server.close());
+
+const record = async (query = '') => {
+  const res = await server.http.get(`/fhir/Patient/p1/$imaging-record${query}`);
+  expect(res.status).toBe(200);
+  return res.body as Bundle;
+};
+const keys = (b: Bundle, mode?: string) => (b.entry ?? []).filter((e) => !mode || e.search?.mode === mode).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`);
+
+describe('Patient/$imaging-record', () => {
+  it('gathers every linked identity (forwards, backwards, transitively), newest study first', async () => {
+    const b = await record();
+    expect(b.type).toBe('searchset');
+    expect(b.total).toBe(6);
+    expect(keys(b, 'match')).toEqual(['ImagingStudy/s5', 'ImagingStudy/s1', 'ImagingStudy/s4', 'ImagingStudy/s2', 'ImagingStudy/s3', 'ImagingStudy/s6']);
+    expect(keys(b)).not.toContain('ImagingStudy/x1');
+    expect(keys(b, 'include')).toEqual(expect.arrayContaining(['Patient/p1', 'Patient/p2', 'Patient/p3', 'Endpoint/pacs-a', 'Endpoint/pacs-b', 'Organization/site-a', 'Organization/site-b']));
+    expect(keys(b)).not.toContain('Patient/stranger');
+  });
+
+  it('puts each study’s order, reports and dose right after it', async () => {
+    const all = keys(await record());
+    const at = all.indexOf('ImagingStudy/s1');
+    expect(all.slice(at, at + 4)).toEqual(['ImagingStudy/s1', 'ServiceRequest/sr-s1', 'DiagnosticReport/dr-s1', 'Observation/dose-s1']);
+    // s2's report names the study only (no basedOn): found through DiagnosticReport.imagingStudy.
+    const s2 = all.indexOf('ImagingStudy/s2');
+    expect(all.slice(s2, s2 + 4)).toEqual(['ImagingStudy/s2', 'ServiceRequest/sr-s2', 'DiagnosticReport/dr-s2', 'Observation/dose-s2']);
+    expect(all.filter((k) => k === 'Organization/site-a')).toHaveLength(1);
+  });
+
+  it('filters by modality (OR) and by date range', async () => {
+    expect(keys(await record('?modality=CT,MR'), 'match')).toEqual(['ImagingStudy/s5', 'ImagingStudy/s1', 'ImagingStudy/s2']);
+    const since = new Date(Date.now() - 100 * 86_400_000).toISOString().slice(0, 10);
+    const until = new Date(Date.now() - 45 * 86_400_000).toISOString().slice(0, 10);
+    expect(keys(await record(`?start=${since}&end=${until}`), 'match')).toEqual(['ImagingStudy/s1', 'ImagingStudy/s4']);
+    const byPost = await server.http.post('/fhir/Patient/p1/$imaging-record').set('Content-Type', 'application/fhir+json')
+      .send({ resourceType: 'Parameters', parameter: [{ name: 'modality', valueCode: 'XA' }] });
+    expect(keys(byPost.body as Bundle, 'match')).toEqual(['ImagingStudy/s4', 'ImagingStudy/s3']);
+  });
+
+  it('pages by study with next and previous links', async () => {
+    const page = await record('?_count=2&_offset=2');
+    expect(keys(page, 'match')).toEqual(['ImagingStudy/s4', 'ImagingStudy/s2']);
+    expect(keys(page)).toContain('Observation/dose-s4');
+    expect(keys(page)).not.toContain('Observation/dose-s1');
+    const link = (rel: string) => page.link?.find((l) => l.relation === rel)?.url;
+    expect(link('next')).toMatch(/_count=2&_offset=4$/);
+    expect(link('previous')).toMatch(/\$imaging-record\?_count=2$/);
+    const last = await record('?_count=2&_offset=4');
+    expect(keys(last, 'match')).toEqual(['ImagingStudy/s3', 'ImagingStudy/s6']);
+    expect(last.link?.some((l) => l.relation === 'next')).toBe(false);
+  });
+
+  it('answers 404 for an unknown patient and 410 for a deleted one', async () => {
+    expect((await server.http.get('/fhir/Patient/nobody/$imaging-record')).status).toBe(404);
+    await server.http.put('/fhir/Patient/gone').set('Content-Type', 'application/fhir+json').send({ resourceType: 'Patient', id: 'gone' });
+    await server.http.delete('/fhir/Patient/gone');
+    expect((await server.http.get('/fhir/Patient/gone/$imaging-record')).status).toBe(410);
+  });
+
+  it.each([
+    ['start=2024-13-01', 'start'],
+    ['end=yesterday', 'end'],
+    ['_count=abc', '_count'],
+    ['_offset=-1', '_offset'],
+    ['modality=ct;drop', 'modality'],
+  ])('refuses %s with a 400 naming the parameter', async (query, name) => {
+    const res = await server.http.get(`/fhir/Patient/p1/$imaging-record?${query}`);
+    expect(res.status).toBe(400);
+    const outcome = res.body as OperationOutcome;
+    expect(outcome.issue[0].expression).toEqual([name]);
+  });
+});
+
+describe('Patient/$everything', () => {
+  it('returns the patient and its compartment, with referenced organisations, paged', async () => {
+    const res = await server.http.get('/fhir/Patient/p1/$everything');
+    expect(res.status).toBe(200);
+    const b = res.body as Bundle;
+    const match = keys(b, 'match');
+    expect(match[0]).toBe('Patient/p1');
+    expect(match).toEqual(expect.arrayContaining(['ImagingStudy/s1', 'ServiceRequest/sr-s5', 'DiagnosticReport/dr-s1', 'Observation/dose-s6']));
+    expect(match).not.toContain('ImagingStudy/s2');
+    expect(keys(b, 'include')).toEqual(expect.arrayContaining(['Organization/site-a', 'Endpoint/pacs-a']));
+    // p1: 1 Patient + 3 exams x (order, study, report, dose) - s5 no dose - s6 no report = 1 + 10
+    expect(b.total).toBe(11);
+    const p2 = (await server.http.get('/fhir/Patient/p1/$everything?_count=4&_offset=4')).body as Bundle;
+    expect(keys(p2, 'match')).toHaveLength(4);
+    expect(keys(p2, 'match').some((k) => match.slice(0, 4).includes(k))).toBe(false);
+    const typed = (await server.http.get('/fhir/Patient/p1/$everything?_type=Observation')).body as Bundle;
+    expect(keys(typed, 'match').sort()).toEqual(['Observation/dose-s1', 'Observation/dose-s6']);
+    const since = (await server.http.get(`/fhir/Patient/p1/$everything?_since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).body as Bundle;
+    expect(since.total).toBe(0);
+  });
+
+  it('refuses a type outside the compartment and a bad _since', async () => {
+    const bad = await server.http.get('/fhir/Patient/p1/$everything?_type=Organization');
+    expect([bad.status, (bad.body as OperationOutcome).issue[0].expression]).toEqual([400, ['_type']]);
+    expect((await server.http.get('/fhir/Patient/p1/$everything?_since=notadate')).status).toBe(400);
+  });
+});
