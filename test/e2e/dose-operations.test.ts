@@ -1,7 +1,7 @@
 import type { OperationOutcome, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { registerImagingRoutes } from '../../src/fhir/operations/imaging-record-routes';
 import { startBundleTestServer, type BundleTestServer } from './bundle-test-helpers';
-import { CCAM, daysAgo, exam, quantity } from './imaging-fixtures';
+import { CCAM, exam, quantity } from './imaging-fixtures';
 import { personResources, seed } from './imaging-seed';
 
 let server: BundleTestServer;
