@@ -1,5 +1,4 @@
 import type { OperationOutcome, Parameters, ParametersParameter } from '@medplum/fhirtypes';
-import { registerImagingRoutes } from '../../src/fhir/operations/imaging-record-routes';
 import { startBundleTestServer, type BundleTestServer } from './bundle-test-helpers';
 import { CCAM, exam, quantity } from './imaging-fixtures';
 import { personResources, seed } from './imaging-seed';
@@ -15,7 +14,6 @@ const statsExams = [
 
 beforeAll(async () => {
   server = await startBundleTestServer();
-  registerImagingRoutes(server.app.router);
   await seed(server, [...personResources(), ...statsExams]);
 });
 afterAll(() => server.close());

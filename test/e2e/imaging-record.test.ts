@@ -1,5 +1,4 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
-import { registerImagingRoutes } from '../../src/fhir/operations/imaging-record-routes';
 import { startBundleTestServer, type BundleTestServer } from './bundle-test-helpers';
 import { personResources, seed } from './imaging-seed';
 
@@ -7,7 +6,6 @@ let server: BundleTestServer;
 
 beforeAll(async () => {
   server = await startBundleTestServer();
-  registerImagingRoutes(server.app.router);
   await seed(server, personResources());
 });
 afterAll(() => server.close());
