@@ -82,9 +82,7 @@ describe('ig/examples', () => {
     expect(validator.validate(broken).filter((i) => i.severity === 'error').length).toBeGreaterThanOrEqual(2);
   });
 
-  // Marked failing while validator.validate(resource, { profile }) ignores the profile (profile validation in
-  // src/fhir/validation/ is not committed yet): until then the examples are only checked against the R4 base.
-  it.failing('profile validation is really applied: a wrong NIR key and a report without its LOINC code fail their profiles', () => {
+  it('profile validation is really applied: a wrong NIR key and a report without its LOINC code fail their profiles', () => {
     const patient = structuredClone(byKey.get('Patient/example-ins') as Patient);
     const ins = patient.identifier?.find((i) => i.system === 'urn:oid:1.2.250.1.213.1.4.8');
     if (ins) ins.value = `${ins.value?.slice(0, 13)}99`;
