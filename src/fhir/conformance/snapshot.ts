@@ -91,7 +91,7 @@ function merge(target: ElementDefinition, diff: ElementDefinition): void {
     if (key === 'constraint') {
       target.constraint = [...(target.constraint ?? []), ...structuredClone(value as ElementDefinition['constraint'] & object)];
     } else {
-      (target as Record<string, unknown>)[key] = structuredClone(value);
+      (target as unknown as Record<string, unknown>)[key] = structuredClone(value);
     }
   }
 }

@@ -1,8 +1,12 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 
 export interface ValidateOptions {
-  /** A profile canonical URL to validate against besides the base definition (later issue). */
+  /** A profile canonical URL to validate against besides the base definition and meta.profile. */
   profile?: string;
+  /** More profiles to validate against (the required profiles of the resource's type on write). */
+  profiles?: readonly string[];
+  /** false: only the profiles are checked, not the base definition nor meta.profile (already done). */
+  base?: boolean;
 }
 
 /**
@@ -11,4 +15,6 @@ export interface ValidateOptions {
  */
 export interface Validator {
   validate(resource: unknown, options?: ValidateOptions): OperationOutcomeIssue[];
+  /** Whether a profile URL names a StructureDefinition this validator can check against. */
+  knowsProfile?(url: string): boolean;
 }

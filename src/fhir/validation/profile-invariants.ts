@@ -1,0 +1,52 @@
+import type { ElementDefinitionConstraint } from '@medplum/fhirtypes';
+import fhirpath from 'fhirpath';
+import r4Model from 'fhirpath/fhir-context/r4';
+import { nirKeyValid } from './profile-nir';
+
+export interface CompiledInvariant {
+  key: string;
+  severity: 'error' | 'warning';
+  human: string;
+  /** True when the item satisfies the invariant; root is the resource (%resource). */
+  holds(item: unknown, root: unknown): boolean;
+}
+
+/**
+ * Native rules callable from invariants as FHIRPath functions (fhirpath.js user invocation table):
+ * `nirKeyValid()` is true for each input string whose NIR/NIA check key is right.
+ */
+const userInvocationTable = {
+  nirKeyValid: {
+    fn: (inputs: unknown[]) => inputs.map((i) => nirKeyValid(String(primitive(i)))),
+    arity: { 0: [] },
+  },
+};
+
+function primitive(input: unknown): unknown {
+  return typeof input === 'object' && input !== null && 'data' in input ? (input as { data: unknown }).data : input;
+}
+
+/**
+ * Compiles a constraint's FHIRPath expression once, with the R4 model and the element path as its base (so
+ * choice types and type functions resolve). Only an explicit `false` fails: an empty result (for example an
+ * `implies` whose premise is empty) is not a violation.
+ */
+export function compileInvariant(constraint: ElementDefinitionConstraint, elementPath: string): CompiledInvariant {
+  const expression = constraint.expression as string;
+  const base = elementPath.includes('[x]') ? undefined : elementPath;
+  let evaluate: (item: unknown, env: Record<string, unknown>) => unknown[];
+  try {
+    evaluate = fhirpath.compile(base ? { base, expression } : expression, r4Model, { userInvocationTable }) as typeof evaluate;
+  } catch (e) {
+    throw new Error(`Invariant ${constraint.key} on ${elementPath}: invalid FHIRPath '${expression}': ${(e as Error).message}`);
+  }
+  return {
+    key: constraint.key,
+    severity: constraint.severity === 'warning' ? 'warning' : 'error',
+    human: constraint.human ?? expression,
+    holds(item, root) {
+      const result = evaluate(item, { resource: root, rootResource: root });
+      return !result.some((v) => primitive(v) === false);
+    },
+  };
+}
