@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { RouteHandler } from '../fhir/rest/router';
+import type { VersionRecord } from '../store/store';
 import { startTestServer, type TestServer } from '../../test/e2e/test-server';
 
 const OLD = 'Thu, 01 Jan 1970 00:00:00 GMT';
@@ -61,6 +62,34 @@ describe.each([[['*']], [[] as string[]]])('fast read path (CORS origins %j)', (
     expect((await request(server.app).get('/fhir/Patient/small').set('Accept', 'application/fhir+xml')).status).toBe(406);
     // The unknown type is refused by the router before any read handler.
     expect(generalReads).toBe(5);
+  });
+
+  it('sends the stored text without parsing it, and serialises records of backends that have no text', async () => {
+    const store = server.ctx.store;
+    const read = store.read.bind(store);
+    const seen: VersionRecord[] = [];
+    try {
+      store.read = async (type, id) => {
+        const record = await read(type, id);
+        if (record) seen.push(record);
+        return record;
+      };
+      const fromText = await request(server.app).get('/fhir/Patient/small');
+      expect(fromText.status).toBe(200);
+      // Still the lazy accessor: the resource was never parsed.
+      expect(typeof Object.getOwnPropertyDescriptor(seen[0], 'resource')?.get).toBe('function');
+      // A plain record (as the MongoDB store gives): no `json`, same answer.
+      store.read = async (type, id) => {
+        const record = await read(type, id);
+        return record && { ...record };
+      };
+      const fromObject = await request(server.app).get('/fhir/Patient/small');
+      expect(generalReads).toBe(0);
+      expect(comparable(fromObject.headers)).toEqual(comparable(fromText.headers));
+      expect(fromObject.text).toBe(fromText.text);
+    } finally {
+      store.read = read;
+    }
   });
 
   it('keeps _pretty working from the stored text', async () => {

@@ -40,9 +40,13 @@ export function fastRead(ctx: ServerContext) {
     const start = performance.now();
     ctx.store.read(m[1], m[2]).then(
       (record) => {
-        const text = record?.json;
-        if (record === undefined || record.deleted || text === undefined) return next();
-        if (text.length >= COMPRESS_FROM && h['accept-encoding'] !== undefined && h['accept-encoding'] !== '') return next();
+        if (record === undefined || record.deleted) return next();
+        // A backend without the stored text (MongoDB) gets the same bytes sendFhir would write. `json` is
+        // tested first: reading `resource` of an embedded record would parse it.
+        const text = record.json ?? (record.resource === undefined ? undefined : JSON.stringify(record.resource));
+        if (text === undefined) return next();
+        const length = Buffer.byteLength(text);
+        if (length >= COMPRESS_FROM && h['accept-encoding'] !== undefined && h['accept-encoding'] !== '') return next();
         const requestId = requestIdOf(req);
         res.setHeader('X-Request-Id', requestId);
         if (anyOrigin) {
@@ -54,7 +58,7 @@ export function fastRead(ctx: ServerContext) {
           'Last-Modified': httpDate(record.lastUpdated),
           'Content-Location': versionUrl(ctx, record),
           'Content-Type': FHIR_JSON,
-          'Content-Length': Buffer.byteLength(text),
+          'Content-Length': length,
           Vary: 'Accept-Encoding',
         });
         res.end(text);
