@@ -40,9 +40,11 @@ export async function doseSummary(ctx: ServerContext, store: FhirStore, patientI
     exams.set(`ImagingStudy/${r.id}`, { ref: `ImagingStudy/${r.id}`, modality, date: time(s.started), observations: [] });
   }
   const warnings: string[] = [];
-  const doseRequest = buildRequest(ctx, 'Observation', { patient: patients, code: `${LOINC}|${DOSE_SUMMARY_CODE}` });
-  for await (const r of streamSearch(store, doseRequest, 1000)) {
+  // By patient only, the dose code tested here: with both filters SQLite drives from the code index, which
+  // at a million resources holds every dose report of the region (measured 200 ms against 1 ms).
+  for await (const r of streamSearch(store, buildRequest(ctx, 'Observation', { patient: patients }), 1000)) {
     const obs = r.resource as Observation;
+    if (!obs.code?.coding?.some((c) => c.system === LOINC && c.code === DOSE_SUMMARY_CODE)) continue;
     const ref = `Observation/${r.id}`;
     const studyRef = [...(obs.partOf ?? []), ...(obs.focus ?? [])].map((x) => localRef(ctx, x.reference)).find((x) => x?.type === 'ImagingStudy');
     const key = studyRef ? `ImagingStudy/${studyRef.id}` : ref;
