@@ -13,7 +13,7 @@ export interface SettingSchema {
   minLength?: number;
   enum?: readonly string[];
   format?: string;
-  items?: { type: 'string'; minLength?: number };
+  items?: { type: 'string'; minLength?: number; pattern?: string };
   minItems?: number;
 }
 
@@ -101,6 +101,14 @@ export const settingsSchema = {
     default: 10000,
     'x-env': 'LUCARNE_SHUTDOWN_TIMEOUT_MS',
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the server closes anyway.',
+  },
+  requiredProfiles: {
+    type: 'array',
+    items: { type: 'string', pattern: '^[A-Z][A-Za-z]+=\\S+$' },
+    default: [],
+    'x-env': 'LUCARNE_REQUIRED_PROFILES',
+    description:
+      'Profiles that resources of a type must conform to on create and update, as Type=url entries (comma separated in the environment); a failing resource answers 422 with every issue.',
   },
 } as const satisfies Record<string, SettingSchema>;
 

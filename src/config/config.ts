@@ -26,4 +26,6 @@ export interface LucarneConfig {
   maxPageSize: number;
   /** How long in-flight requests may take to finish at shutdown (LUCARNE_SHUTDOWN_TIMEOUT_MS, default 10 s). */
   shutdownTimeoutMs: number;
+  /** Type=url entries: profiles required on write for that type (LUCARNE_REQUIRED_PROFILES, comma separated). */
+  requiredProfiles?: string[];
 }

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       defaultPageSize: 20,
       maxPageSize: 1000,
       shutdownTimeoutMs: 10000,
+      requiredProfiles: [],
     });
     expect(config.mongodbUrl).toBeUndefined();
   });
@@ -166,5 +167,17 @@ describe('loadConfig', () => {
     const names = Object.values(settingsSchema).map((s) => s['x-env']);
     expect(new Set(names).size).toBe(names.length);
     for (const s of Object.values(settingsSchema)) expect(s.description.length).toBeGreaterThan(10);
+  });
+});
+
+describe('requiredProfiles', () => {
+  it('is empty by default and reads Type=url entries from LUCARNE_REQUIRED_PROFILES', () => {
+    expect(loadConfig({ env: {} }).requiredProfiles).toEqual([]);
+    const env = { LUCARNE_REQUIRED_PROFILES: 'Patient=https://x.example/p, ImagingStudy=https://x.example/s' };
+    expect(loadConfig({ env }).requiredProfiles).toEqual(['Patient=https://x.example/p', 'ImagingStudy=https://x.example/s']);
+  });
+
+  it('names the variable when an entry is not Type=url', () => {
+    expect(problemsOf(() => loadConfig({ env: { LUCARNE_REQUIRED_PROFILES: 'https://x.example/p' } }))[0]).toMatch(/^LUCARNE_REQUIRED_PROFILES: must match pattern/);
   });
 });

@@ -4,6 +4,7 @@ import { writeResponse } from './resource-response';
 import type { RouteHandler } from './router';
 import { matchCriteria } from './search-parsing';
 import { checkWriteBody } from './write-body';
+import { enforceRequiredProfiles } from '../validation/profile-required';
 
 /**
  * POST [type]: the server assigns the id (a body id is ignored). With If-None-Exist, the search and the
@@ -12,6 +13,7 @@ import { checkWriteBody } from './write-body';
 export const create: RouteHandler = async (ctx, request, store) => {
   const type = request.path.split('/')[0];
   const { resource, warnings } = checkWriteBody(ctx, request.body, type, undefined);
+  warnings.push(...enforceRequiredProfiles(ctx, resource));
   const fresh = { ...resource, id: ctx.ids.next() } as Resource & { id: string };
   const ifNoneExist = request.headers['if-none-exist'];
   if (ifNoneExist === undefined || ifNoneExist.trim() === '') {

@@ -7,11 +7,13 @@ import { writeResponse } from './resource-response';
 import type { RouteHandler } from './router';
 import { matchCriteria } from './search-parsing';
 import { assertUrlId, checkWriteBody } from './write-body';
+import { enforceRequiredProfiles } from '../validation/profile-required';
 
 /** PUT [type]/[id]: update, or update-as-create with the client's id; If-Match → 412 on a stale version. */
 export const update: RouteHandler = async (ctx, request, store, { type, id }) => {
   assertUrlId(id);
   const { resource, warnings } = checkWriteBody(ctx, request.body, type, id);
+  warnings.push(...enforceRequiredProfiles(ctx, resource));
   const { record, created } = await store.update(resource as Resource & { id: string }, writeOptions(request));
   return writeResponse(ctx, request, record, created ? 201 : 200, warnings);
 };
@@ -24,6 +26,7 @@ export const conditionalUpdate: RouteHandler = async (ctx, request, store, { typ
   const criteria = request.query.toString();
   if (criteria === '') throw badRequest('PUT on a type needs search criteria (conditional update) or an id in the URL');
   const { resource, warnings } = checkWriteBody(ctx, request.body, type, undefined);
+  warnings.push(...enforceRequiredProfiles(ctx, resource));
   return store.transaction(async (tx: FhirStore) => {
     const matches = await matchCriteria(ctx, tx, type, criteria, 2);
     if (matches.length > 1) throw multipleMatches(`Conditional update criteria match several ${type} resources`);
