@@ -10,8 +10,8 @@ import type { RouteDefinition, RouteHandler, RouteParams } from './router';
  * Status codes follow the operation's text: "This operation returns a 200 OK whether or not the resource is
  * valid. A 4xx or 5xx error means that the validation itself could not be performed". So an invalid resource
  * answers 200 with its error issues; a request we cannot act on (no resource, bad mode, mode update/delete
- * without an instance id, unsupported profile) answers 400. A valid resource answers one information issue
- * "All OK" (plus any warnings). Mode delete: R4 delete does not enforce referential integrity here, so a
+ * without an instance id, a profile URL this server does not know) answers 400 naming it. A valid resource
+ * answers one information issue "All OK" (plus any warnings). Mode delete: R4 delete does not enforce referential integrity here, so a
  * current resource can always be deleted ("All OK"); one that does not exist (or is already deleted) is
  * reported as an error issue `not-found`, still with 200, since the check itself ran.
  */
@@ -40,9 +40,6 @@ function readInput(request: FhirRequest, type: string): ValidateInput {
   if (input.mode === undefined && queryMode !== null) input.mode = queryMode as Mode;
   input.profile ??= request.query.get('profile') ?? undefined;
   if (input.mode !== undefined && !MODES.has(input.mode)) throw badRequest(`mode must be create, update or delete, not '${String(input.mode).slice(0, 40)}'`, 'Parameters.parameter.mode');
-  if (input.profile) {
-    throw new FhirError(400, [issue('not-supported', `Validation against the profile '${input.profile.slice(0, 200)}' is not supported yet`, 'Parameters.parameter.profile')]);
-  }
   return input;
 }
 
@@ -65,7 +62,11 @@ const validateOperation: RouteHandler = async (ctx, request, store, params: Rout
   const { type, id } = params;
   if (id !== undefined && !ID_PATTERN.test(id)) throw badRequest(`Invalid id '${id.slice(0, 80)}'`);
   const input = readInput(request, type);
-  const validate = (r: unknown) => ctx.validator.validate(r);
+  const profile = input.profile;
+  if (profile !== undefined && !(ctx.validator.knowsProfile?.(profile) ?? false)) {
+    throw new FhirError(400, [issue('not-found', `Profile '${profile.slice(0, 200)}' is not known to this server`, 'Parameters.parameter.profile')]);
+  }
+  const validate = (r: unknown) => ctx.validator.validate(r, profile === undefined ? undefined : { profile });
 
   if (input.mode === 'delete') {
     if (id === undefined) throw badRequest('Mode delete needs an instance: use [type]/[id]/$validate');
