@@ -4,10 +4,14 @@
  * (router, parser, store, bundle), search throughput over HTTP from a separate load process against a server
  * child process on 127.0.0.1, and the index size.
  *   npx tsx bench/search/run.ts [--resources 1000000] [--runs 300] [--duration 15] [--connections 32] [--no-size]
+ *     [--data-dir DIR] [--tsx] [--load wrk|node] [--no-latency] [--cpu-prof DIR]
+ * The server child runs the compiled JS (dist/, rebuilt first by `npm run build`) unless --tsx: a throughput
+ * figure should not include tsx's own overhead. The load comes from wrk when installed (far less CPU per
+ * request than a Node client on the same 2 cores), else from the Node generator (bench/load/read-load.ts).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -15,6 +19,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { createApp } from '../../src/app';
 import type { LucarneConfig } from '../../src/config/config';
 import type { ReadLoadOptions, ReadLoadResult } from '../load/read-load';
+import { hasWrk, runWrkLoad } from '../load/wrk-load';
 import { startServer } from '../server-process';
 import { Prng } from '../generate/prng';
 import { databaseFileName } from '../../src/store/embedded/embedded-store';
@@ -29,6 +34,11 @@ const { values } = parseArgs({
     'no-size': { type: 'boolean', default: false },
     /** A database folder built earlier by build-dataset.ts (holding sample.json), instead of the cache lookup. */
     'data-dir': { type: 'string' },
+    tsx: { type: 'boolean', default: false },
+    load: { type: 'string', default: 'wrk' },
+    'no-latency': { type: 'boolean', default: false },
+    /** Writes a V8 CPU profile of the server under load into this folder (node --cpu-prof). */
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -86,27 +96,39 @@ async function main(): Promise<void> {
   const nir = () => prng.pick(sample.nirs);
   const outcome = (b: Bundle) => b.entry?.some((e) => e.search?.mode === 'outcome') ? 'parameter ignored (OperationOutcome in the Bundle)' : undefined;
 
-  log('Measuring in-process searches...');
   const rows: Measure[] = [];
-  rows.push(await measure('Token: Observation?code=http://loinc.org|73569-6 (page of 20)', 'p50 < 5, p99 < 20',
-    () => 'Observation?code=http://loinc.org|73569-6', (b, s) => (s !== 200 ? `HTTP ${s}` : outcome(b))));
-  rows.push(await measure('Token + patient: Observation?subject=Patient/x&code=29463-7', '',
-    () => `Observation?subject=Patient/${patient()}&code=29463-7`, (b, s) => (s !== 200 ? `HTTP ${s}` : outcome(b))));
-  rows.push(await measure('Patient + date: ImagingStudy?subject=Patient/x&started=ge2020-01-01', '',
-    () => `ImagingStudy?subject=Patient/${patient()}&started=ge2020-01-01`, (b, s) => (s !== 200 ? `HTTP ${s}` : outcome(b))));
-  rows.push(await measure(`Chained: ImagingStudy?subject.identifier=${NIR}|<nir>`, 'p50 < 20',
-    () => `ImagingStudy?subject.identifier=${NIR}|${nir()}`,
-    (b, s) => (s !== 200 ? `HTTP ${s}` : outcome(b) ?? ((b.entry?.length ?? 0) === 0 ? 'no results' : undefined))));
-  rows.push(await measure('Revinclude: ServiceRequest?_count=20&_revinclude=ImagingStudy:basedon', 'p50 < 20',
-    () => "ServiceRequest?_count=20&_revinclude=ImagingStudy:basedon",
-    (b, s) => (s !== 200 ? `HTTP ${s}` : !b.entry?.some((e) => e.search?.mode === 'include') ? 'no included resources' : undefined)));
-  rows.push(await measure('Count: Observation?code=http://loinc.org|29463-7&_summary=count', '< 200 (>= 100,000 matches)',
-    () => 'Observation?code=http://loinc.org|29463-7&_summary=count',
-    (b, s) => (s !== 200 ? `HTTP ${s}` : (b.total ?? 0) < 100_000 ? `total ${b.total} < 100,000` : undefined)));
+  if (!values['no-latency']) {
+    log('Measuring in-process searches...');
+    rows.push(await measure('Token: Observation?code=http://loinc.org|73569-6 (page of 20)', 'p50 < 5, p99 < 20',
+      () => 'Observation?code=http://loinc.org|73569-6', (b, s) => (s !== 200 ? `HTTP ${s}` : outcome(b))));
+    rows.push(await measure('Token + patient: Observation?subject=Patient/x&code=29463-7', '',
+      () => `Observation?subject=Patient/${patient()}&code=29463-7`, (b, s) => (s !== 200 ? `HTTP ${s}` : outcome(b))));
+    rows.push(await measure('Patient + date: ImagingStudy?subject=Patient/x&started=ge2020-01-01', '',
+      () => `ImagingStudy?subject=Patient/${patient()}&started=ge2020-01-01`, (b, s) => (s !== 200 ? `HTTP ${s}` : outcome(b))));
+    rows.push(await measure(`Chained: ImagingStudy?subject.identifier=${NIR}|<nir>`, 'p50 < 20',
+      () => `ImagingStudy?subject.identifier=${NIR}|${nir()}`,
+      (b, s) => (s !== 200 ? `HTTP ${s}` : outcome(b) ?? ((b.entry?.length ?? 0) === 0 ? 'no results' : undefined))));
+    rows.push(await measure('Revinclude: ServiceRequest?_count=20&_revinclude=ImagingStudy:basedon', 'p50 < 20',
+      () => "ServiceRequest?_count=20&_revinclude=ImagingStudy:basedon",
+      (b, s) => (s !== 200 ? `HTTP ${s}` : !b.entry?.some((e) => e.search?.mode === 'include') ? 'no included resources' : undefined)));
+    rows.push(await measure('Count: Observation?code=http://loinc.org|29463-7&_summary=count', '< 200 (>= 100,000 matches)',
+      () => 'Observation?code=http://loinc.org|29463-7&_summary=count',
+      (b, s) => (s !== 200 ? `HTTP ${s}` : (b.total ?? 0) < 100_000 ? `total ${b.total} < 100,000` : undefined)));
+  }
   await app.close();
 
-  log(`Search throughput over HTTP: ${values.connections} connections for ${values.duration} s from a separate process...`);
-  const server = await startServer({ LUCARNE_DATA_DIR: built.dataDir, LOG_LEVEL: 'warn' });
+  const compiled = !values.tsx;
+  if (compiled) {
+    log('Compiling the server (npm run build)...');
+    const build = spawnSync('npm', ['run', 'build'], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'ignore', 'inherit'] });
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
+  const generator = values.load === 'node' || !hasWrk() ? 'node' : 'wrk';
+  const serverKind = compiled ? 'compiled dist/' : 'tsx';
+  log(`Search throughput over HTTP: ${values.connections} connections for ${values.duration} s from ${generator}, server ${serverKind}...`);
+  const loadAtStart = loadavg();
+  const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const server = await startServer({ LUCARNE_DATA_DIR: built.dataDir, LOG_LEVEL: 'warn' }, compiled, nodeArgs);
   let load: ReadLoadResult;
   const dir = mkdtempSync(join(tmpdir(), 'lucarne-search-bench-'));
   try {
@@ -121,7 +143,7 @@ async function main(): Promise<void> {
     const options: ReadLoadOptions = { baseUrl: server.baseUrl, paths, connections: Number(values.connections), durationMs: Number(values.duration) * 1000, warmupMs: 2000, seed: 1 };
     const file = join(dir, 'load.json');
     writeFileSync(file, JSON.stringify(options));
-    load = await new Promise<ReadLoadResult>((resolve, reject) => {
+    load = generator === 'wrk' ? await runWrkLoad(options, dir) : await new Promise<ReadLoadResult>((resolve, reject) => {
       const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', 'load', 'read-load.ts'), file], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d) => (out += String(d)));
@@ -151,12 +173,13 @@ async function main(): Promise<void> {
 
   const lines = [
     `Lucarne search benchmark - ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, embedded store`,
+    `Load average (1/5/15 min) before the HTTP run: ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}; after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
     `Data: ${fmt(built.resources, 0)} resources, ${fmt(sample.patientIds.length, 0)} patients (${Object.entries(sample.counts).map(([t, n]) => `${t} ${fmt(n, 0)}`).join(', ')})`,
     '',
     '| Measure | p50 ms | p99 ms | Goal | Notes |',
     '|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.name} | ${r.p50 === undefined ? '-' : fmt(r.p50, 2)} | ${r.p99 === undefined ? '-' : fmt(r.p99, 2)} | ${r.goal} | ${r.note} |`),
-    `| Throughput over HTTP (${values.connections} connections, mixed patient searches) | ${fmt(load.latencyMs.p50, 2)} | ${fmt(load.latencyMs.p99, 2)} | >= 1,500 req/s | ${fmt(load.rps, 0)} req/s, ${fmt(load.requests, 0)} requests, ${load.errors} errors |`,
+    `| Throughput over HTTP (${values.connections} connections from ${generator}, server ${serverKind}, mixed patient searches) | ${fmt(load.latencyMs.p50, 2)} | ${fmt(load.latencyMs.p99, 2)} | >= 1,500 req/s | ${fmt(load.rps, 0)} req/s, ${fmt(load.requests, 0)} requests, ${load.errors} errors |`,
     '',
     `Database: ${fmt(size / 2 ** 30, 2)} GiB, ${fmt(size / built.resources, 0)} bytes per resource (content, versions and index)`,
     ...(tables.length ? ['', '| Table/index | Size | Per resource |', '|---|---|---|', ...tables] : []),

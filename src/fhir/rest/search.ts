@@ -1,13 +1,14 @@
-import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { badRequest, FhirError, issue, operationOutcome } from '../../kernel/errors';
-import type { FhirStore, VersionRecord } from '../../store/store';
+import type { FhirStore } from '../../store/store';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { CURSOR_PARAM, decodePageToken, searchFingerprint } from './page-token';
+import { rawSearchsetResponse, searchsetBundle, type SearchsetParts } from './search-bundle';
 import { searchLinks } from './search-links';
 import type { RouteHandler } from './router';
 import { parseSearch } from './search-parsing';
 import type { ServerContext } from './server-context';
-import { applySubsetting, parseSubsetting } from './summary';
+import { applySubsetting, parseSubsetting, type Subsetting } from './summary';
 import { assertUrlId } from './write-body';
 
 /** GET [type]?... and POST [type]/_search (form parameters merged with the query). */
@@ -65,29 +66,25 @@ async function runSearch(
     throw new FhirError(400, [issue('not-supported', `Unknown or unsupported search parameter(s): ${parsed.unknown.join(', ')}`)]);
   }
   const result = await store.search(searchRequest);
-  const entries: BundleEntry[] = [];
-  const entry = (r: VersionRecord, mode: 'match' | 'include'): BundleEntry => ({
-    fullUrl: fullUrl(ctx, r.resourceType, r.id),
-    resource: applySubsetting(ctx.definitions, r.resource!, subsetting),
-    search: { mode },
-  });
-  for (const r of result.entries) entries.push(entry(r, 'match'));
-  for (const r of result.included) entries.push(entry(r, 'include'));
   const issues: OperationOutcomeIssue[] = [
     ...parsed.unknown.map((p) => issue('not-supported', `Unknown or unsupported search parameter '${p}' was ignored`, undefined, 'warning')),
     ...(result.warnings ?? []).map((w) => issue('informational', w, undefined, 'warning')),
   ];
-  if (issues.length > 0) entries.push({ resource: operationOutcome(issues), search: { mode: 'outcome' } });
-  const bundle: Bundle = {
-    resourceType: 'Bundle',
-    type: 'searchset',
+  const parts: SearchsetParts = {
     ...(result.total !== undefined ? { total: result.total } : {}),
     link: searchLinks(ctx, path, query, fingerprint, { count: searchRequest.count, offset: searchRequest.offset, result }),
-    entry: entries,
+    records: [
+      ...result.entries.map((record) => ({ record, mode: 'match' as const })),
+      ...result.included.map((record) => ({ record, mode: 'include' as const })),
+    ],
+    ...(issues.length > 0 ? { outcome: operationOutcome(issues) } : {}),
+    fullUrl: (r) => `${ctx.config.baseUrl}/${r.resourceType}/${r.id}`,
   };
-  return { status: 200, headers: {}, body: bundle };
+  if (isWhole(subsetting)) return rawSearchsetResponse(parts);
+  return { status: 200, headers: {}, body: searchsetBundle(parts, (r) => applySubsetting(ctx.definitions, r.resource!, subsetting)) };
 }
 
-function fullUrl(ctx: ServerContext, type: string, id: string): string {
-  return `${ctx.config.baseUrl}/${type}/${id}`;
+/** No _summary/_elements subset: entries are the stored resources as they are. */
+function isWhole(subsetting: Subsetting): boolean {
+  return (subsetting.summary === 'false' || subsetting.summary === 'count') && subsetting.elements === undefined;
 }
