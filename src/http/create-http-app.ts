@@ -8,6 +8,7 @@ import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
 import { EXPOSED_HEADERS } from './cors-headers';
 import { fastRead } from './fast-read';
+import { fastSearch } from './fast-search';
 import { negotiate } from './negotiate';
 import { readBody } from './read-body';
 import { requestLog } from './request-log';
@@ -63,13 +64,14 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     sendError(res, err, ctx.logger);
   });
-  // The read fast path runs before Express's own per-request work (prototype swaps, router walk): Express
-  // calls app.handle for every request, so wrapping it puts the fast path in front of everything else.
-  const fast = fastRead(ctx);
+  // The read and search fast paths run before Express's own per-request work (prototype swaps, router walk):
+  // Express calls app.handle for every request, so wrapping it puts them in front of everything else.
+  const read = fastRead(ctx);
+  const search = fastSearch(ctx, router);
   const target = app as unknown as { handle: ExpressHandle };
   const expressHandle = target.handle;
   target.handle = function handle(this: unknown, req, res, next) {
-    fast(req, res, () => expressHandle.call(this, req, res, next));
+    read(req, res, () => search(req, res, () => expressHandle.call(this, req, res, next)));
   };
   return app;
 }

@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FhirRouter } from '../fhir/rest/router';
+import type { ServerContext } from '../fhir/rest/server-context';
+import { EXPOSED_HEADERS } from './cors-headers';
+import { negotiate } from './negotiate';
+import { logRequest, requestIdOf } from './request-log';
+import { FHIR_JSON } from './send';
+
+/** GET /fhir/Type or /fhir/Type?query: a type-level search (no trailing slash, no _search, no compartment). */
+const TYPE_SEARCH = /^\/fhir\/([A-Z][A-Za-z]+)(?:\?(.*))?$/;
+
+/**
+ * The hot path of a type-level search, ahead of Express like fastRead: a GET without Accept-Encoding (so
+ * compression cannot apply), without _pretty, with CORS off or '*', is run through the router directly and
+ * answered with one writeHead + end carrying the headers the general path (requestLog, cors, compression,
+ * handleFhir, sendFhir) gives. A search that fails (400, 404...) is not answered here: it goes on to the
+ * general path, which runs it again and maps the error (a search has no side effects, and errors are rare).
+ * Express's own per-request work was about an eighth of a search's CPU at 1M resources.
+ */
+export function fastSearch(ctx: ServerContext, router: FhirRouter) {
+  const origins = ctx.config.corsOrigins;
+  const anyOrigin = origins.includes('*');
+  const enabled = origins.length === 0 || anyOrigin;
+  const exposed = EXPOSED_HEADERS.join(',');
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    if (!enabled || req.method !== 'GET') return next();
+    const url = req.url ?? '';
+    const m = TYPE_SEARCH.exec(url);
+    if (m === null || !ctx.definitions.isResourceType(m[1])) return next();
+    const h = req.headers;
+    if ((h['accept-encoding'] !== undefined && h['accept-encoding'] !== '') || h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined) {
+      return next();
+    }
+    const query = new URLSearchParams(m[2] ?? '');
+    if (query.has('_pretty')) return next();
+    try {
+      negotiate(query, h.accept);
+    } catch {
+      return next();
+    }
+    const start = performance.now();
+    router.handle(ctx, { method: 'GET', path: m[1], query, headers: h as Record<string, string | undefined> }).then(
+      (response) => {
+        if (response.status !== 200 || (response.rawBody === undefined && response.body === undefined)) return next();
+        const text = response.rawBody ?? JSON.stringify(response.body);
+        const requestId = requestIdOf(req);
+        res.setHeader('X-Request-Id', requestId);
+        if (anyOrigin) {
+          res.setHeader('Access-Control-Allow-Origin', '*');
+          res.setHeader('Access-Control-Expose-Headers', exposed);
+        }
+        res.setHeader('Vary', 'Accept-Encoding');
+        for (const name in response.headers) res.setHeader(name, response.headers[name]);
+        res.writeHead(200, { 'Content-Type': FHIR_JSON, 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+        logRequest(ctx.logger, requestId, 'GET', url, 200, start);
+      },
+      () => next(),
+    );
+  };
+}
