@@ -1,6 +1,7 @@
 /**
  * Micro-benchmark of the embedded store alone (no HTTP): creates per second in transactions of 100 and one
  * by one, and read-by-id throughput and latency. Run: npx tsx bench/store.bench.ts [resources]
+ * `--dataset [patients]`: the ingest data set with the real search index instead (bench/store-dataset.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,9 @@ import { join } from 'node:path';
 import type { Observation } from '@medplum/fhirtypes';
 import { openEmbeddedStore, type Durability } from '../src/store/embedded/embedded-store';
 import { nullSearchIndex } from '../src/store/embedded/null-search-index';
+import { runDataset } from './store-dataset';
 
-const total = Number(process.argv[2] ?? 50_000);
+const total = Number(process.argv[2]?.startsWith('--') ? 50_000 : process.argv[2] ?? 50_000);
 
 function observation(i: number): Observation & { id: string } {
   return {
@@ -62,6 +64,11 @@ async function run(durability: Durability): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--dataset')) {
+    const patients = Number(process.argv[process.argv.indexOf('--dataset') + 1] ?? 1000) || 1000;
+    await runDataset(patients, 'full');
+    return;
+  }
   await run('full');
   await run('normal');
 }

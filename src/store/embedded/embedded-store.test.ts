@@ -84,4 +84,49 @@ describe('embedded store specifics', () => {
     await store.close();
     await expect(store.create(patient('a'))).rejects.toThrow(/closed/);
   });
+
+  it('commits concurrent writes together, acknowledges each only once committed, and a failing one alone is undone', async () => {
+    const store = open();
+    const reader = () => new Database(store.file, { readonly: true });
+    let seenAtAck: number | undefined;
+    const writes = [
+      store.transaction(async (tx) => {
+        await tx.create(patient('g1'));
+        await tx.create(patient('g2'));
+      }),
+      store.transaction(async (tx) => {
+        await tx.create(patient('bad'));
+        throw new Error('entry failed');
+      }),
+      store.create(patient('g3')).then(() => {
+        // Acknowledged: visible to another connection, so committed (not just written in an open transaction).
+        const db = reader();
+        try {
+          seenAtAck = (db.prepare("SELECT count(*) AS n FROM resources WHERE id IN ('g1', 'g2', 'g3')").get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      }),
+      store.transaction(async (tx) => tx.create(patient('g4'))),
+    ];
+    const outcomes = await Promise.allSettled(writes);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(seenAtAck).toBe(3);
+    expect(await store.read('Patient', 'bad')).toBeUndefined();
+    for (const id of ['g1', 'g2', 'g3', 'g4']) expect(await store.read('Patient', id)).toBeDefined();
+    // The four writes were queued together: fewer COMMITs than acknowledged writes.
+    expect(store.commitStats.writes).toBe(3);
+    expect(store.commitStats.commits).toBeLessThan(3);
+  });
+
+  it('a lone write is committed without waiting for another one', async () => {
+    const store = open();
+    await store.create(patient('alone'));
+    const db = new Database(store.file, { readonly: true });
+    try {
+      expect(db.prepare("SELECT count(*) AS n FROM resources WHERE id = 'alone'").get()).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
+  });
 });
