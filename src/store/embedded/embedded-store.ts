@@ -46,6 +46,12 @@ const WRITER_CACHE_KIB = 64 * 1024;
 const BACKSTOP_CHECKPOINT_PAGES = 16_384;
 /** Most writes acknowledged by one COMMIT. */
 const MAX_GROUP = 8;
+/**
+ * Event-loop turns a finished write waits for another write to queue before committing alone. A request
+ * needs a few turns (socket chunks, body end) to reach the store. Measured with 4 ingest clients: 1 turn
+ * formed groups of 1.8 writes, 4 turns groups of 4 and ~15 % more resources/s; an idle turn costs microseconds.
+ */
+const WAIT_TURNS = 4;
 
 /**
  * The FhirStore over SQLite. One writer connection, guarded by an async mutex so that transaction(fn) is
@@ -191,8 +197,8 @@ export class EmbeddedStore implements FhirStore {
    * write's own changes are all-or-nothing through its savepoint, so a failing write never undoes the others.
    * Why: a transaction Bundle dirties ~1,000 index pages (random positions in the value-ordered secondary
    * indexes); writes committed together share most of those pages, so the WAL bytes and fsyncs per resource
-   * fall. Before committing alone, a write lets the event loop turn once so that requests already read from
-   * their sockets can reach the queue (measured: without that turn groups never formed).
+   * fall. Before committing alone, a write lets the event loop turn a few times (WAIT_TURNS) so that requests
+   * already arriving can reach the queue (measured: without those turns groups never formed).
    */
   private write<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.insideTransaction.getStore()?.active) {
@@ -217,7 +223,7 @@ export class EmbeddedStore implements FhirStore {
       }
       const durable = new Promise<void>((resolve, reject) => this.group.push({ resolve, reject }));
       durable.catch(() => undefined); // awaited below, once the mutex is released
-      if (this.queued === 0 && this.group.length < MAX_GROUP) await nextTurn();
+      for (let t = 0; t < WAIT_TURNS && this.queued === 0 && this.group.length < MAX_GROUP; t++) await nextTurn();
       if (this.queued === 0 || this.group.length >= MAX_GROUP) this.commitGroup();
       // Released before the COMMIT when others are queued: the last of them commits for this write too.
       return { durable, result };
