@@ -130,6 +130,7 @@ async function main(): Promise<void> {
   const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
   const server = await startServer({ LUCARNE_DATA_DIR: built.dataDir, LOG_LEVEL: 'warn' }, compiled, nodeArgs);
   let load: ReadLoadResult;
+  let serverCores = NaN;
   const dir = mkdtempSync(join(tmpdir(), 'lucarne-search-bench-'));
   try {
     const paths = Array.from({ length: 5000 }, (_, i) => {
@@ -143,12 +144,15 @@ async function main(): Promise<void> {
     const options: ReadLoadOptions = { baseUrl: server.baseUrl, paths, connections: Number(values.connections), durationMs: Number(values.duration) * 1000, warmupMs: 2000, seed: 1 };
     const file = join(dir, 'load.json');
     writeFileSync(file, JSON.stringify(options));
+    const cpu0 = cpuSeconds(server.pid);
+    const t0 = performance.now();
     load = generator === 'wrk' ? await runWrkLoad(options, dir) : await new Promise<ReadLoadResult>((resolve, reject) => {
       const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', 'load', 'read-load.ts'), file], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d) => (out += String(d)));
       child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
     });
+    serverCores = (cpuSeconds(server.pid) - cpu0) / ((performance.now() - t0) / 1000);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -179,12 +183,18 @@ async function main(): Promise<void> {
     '| Measure | p50 ms | p99 ms | Goal | Notes |',
     '|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.name} | ${r.p50 === undefined ? '-' : fmt(r.p50, 2)} | ${r.p99 === undefined ? '-' : fmt(r.p99, 2)} | ${r.goal} | ${r.note} |`),
-    `| Throughput over HTTP (${values.connections} connections from ${generator}, server ${serverKind}, mixed patient searches) | ${fmt(load.latencyMs.p50, 2)} | ${fmt(load.latencyMs.p99, 2)} | >= 1,500 req/s | ${fmt(load.rps, 0)} req/s, ${fmt(load.requests, 0)} requests, ${load.errors} errors |`,
+    `| Throughput over HTTP (${values.connections} connections from ${generator}, server ${serverKind}, mixed patient searches) | ${fmt(load.latencyMs.p50, 2)} | ${fmt(load.latencyMs.p99, 2)} | >= 1,500 req/s | ${fmt(load.rps, 0)} req/s, ${fmt(load.requests, 0)} requests, ${load.errors} errors; server CPU ${fmt(serverCores, 2)} cores = ${fmt((serverCores / load.rps) * 1000, 2)} ms per request |`,
     '',
     `Database: ${fmt(size / 2 ** 30, 2)} GiB, ${fmt(size / built.resources, 0)} bytes per resource (content, versions and index)`,
     ...(tables.length ? ['', '| Table/index | Size | Per resource |', '|---|---|---|', ...tables] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function reuse(dataDir: string) {
