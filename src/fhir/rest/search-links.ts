@@ -14,12 +14,16 @@ export function searchLinks(
   fingerprint: string,
   page: { count: number; offset: number; result: SearchResult },
 ): BundleLink[] {
+  // The query without its paging parameters is encoded once; each link appends _count and its own paging
+  // parameter, which gives the same text as URLSearchParams.set on a copy (set appends a removed key at the end).
+  const kept = new URLSearchParams();
+  for (const [k, v] of query) if (k !== '_offset' && k !== '_count' && k !== CURSOR_PARAM) kept.append(k, v);
+  const keptText = kept.toString();
+  const prefix = `${ctx.config.baseUrl}${path ? `/${path}` : ''}?${keptText}${keptText ? '&' : ''}_count=${page.count}`;
   const url = (extra: Record<string, string>) => {
-    const q = new URLSearchParams();
-    for (const [k, v] of query) if (k !== '_offset' && k !== '_count' && k !== CURSOR_PARAM) q.append(k, v);
-    q.set('_count', String(page.count));
-    for (const [k, v] of Object.entries(extra)) q.set(k, v);
-    return `${ctx.config.baseUrl}${path ? `/${path}` : ''}?${q.toString()}`;
+    let text = prefix;
+    for (const k in extra) text += `&${new URLSearchParams([[k, extra[k]]]).toString()}`;
+    return text;
   };
   const current = query.get(CURSOR_PARAM);
   const self: Record<string, string> = current ? { [CURSOR_PARAM]: current } : page.offset > 0 ? { _offset: String(page.offset) } : {};
