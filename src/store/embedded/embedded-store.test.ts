@@ -91,6 +91,10 @@ describe('embedded store specifics', () => {
     let seenAtAck: number | undefined;
     const writes = [
       store.transaction(async (tx) => {
+        await tx.create(patient('first-bad'));
+        throw new Error('first failed');
+      }),
+      store.transaction(async (tx) => {
         await tx.create(patient('g1'));
         await tx.create(patient('g2'));
       }),
@@ -110,8 +114,9 @@ describe('embedded store specifics', () => {
       store.transaction(async (tx) => tx.create(patient('g4'))),
     ];
     const outcomes = await Promise.allSettled(writes);
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(seenAtAck).toBe(3);
+    expect(await store.read('Patient', 'first-bad')).toBeUndefined();
     expect(await store.read('Patient', 'bad')).toBeUndefined();
     for (const id of ['g1', 'g2', 'g3', 'g4']) expect(await store.read('Patient', id)).toBeDefined();
     // The four writes were queued together: fewer COMMITs than acknowledged writes.

@@ -150,19 +150,27 @@ export class EmbeddedStore implements FhirStore {
 
   transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
     return this.write(async () => {
-      this.savepoint.run();
+      // A savepoint only when the open transaction holds other writes waiting for their COMMIT: alone, a
+      // failure rolls the whole transaction back. Measured: an enclosing savepoint made a transaction of
+      // 100 creates ~25 % slower (39,000 -> 29,000 creates/s, bench/store.bench.ts).
+      const shared = this.group.length > 0;
+      if (shared) this.savepoint.run();
       const marker = { active: true };
       const tx = new TransactionView(this.writer, this.writeRepo, this);
       try {
         const result = await this.insideTransaction.run(marker, () => fn(tx));
         tx.end();
-        this.release.run();
+        if (shared) this.release.run();
         return result;
       } catch (err) {
         tx.end();
         if (this.writer.inTransaction) {
-          this.rollbackTo.run();
-          this.release.run();
+          if (shared) {
+            this.rollbackTo.run();
+            this.release.run();
+          } else {
+            this.rollback.run();
+          }
         }
         throw err;
       } finally {
