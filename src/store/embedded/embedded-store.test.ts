@@ -134,4 +134,31 @@ describe('embedded store specifics', () => {
       db.close();
     }
   });
+
+  it('never commits a write that failed half-way, even when the transaction catches its error', async () => {
+    let fail = false;
+    const index: EmbeddedSearchIndex = {
+      ...nullSearchIndex,
+      write: () => {
+        if (fail) throw new Error('index failure');
+      },
+    };
+    const store = open(index);
+    const caught = store.transaction(async (tx) => {
+      await tx.create(patient('kept'));
+      fail = true;
+      await tx.create(patient('half')).catch(() => undefined);
+      fail = false;
+      await tx.create(patient('after'));
+    });
+    await expect(caught).rejects.toThrow('index failure');
+    for (const id of ['kept', 'half', 'after']) expect(await store.read('Patient', id)).toBeUndefined();
+    // A failure before any change (a conflict) is clean: the transaction goes on.
+    await store.create(patient('exists'));
+    await store.transaction(async (tx) => {
+      await expect(tx.create(patient('exists'))).rejects.toThrow(/already exists/);
+      await tx.create(patient('next'));
+    });
+    expect(await store.read('Patient', 'next')).toBeDefined();
+  });
 });

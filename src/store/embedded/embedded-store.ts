@@ -221,11 +221,20 @@ export class EmbeddedStore implements FhirStore {
       if (this.closed) throw new Error('the store is closed');
       if (!this.writer.inTransaction) this.begin.run();
       let result: T;
+      let poisoned = false;
       try {
         result = await fn();
+        const poison = this.writeRepo.takePoison();
+        if (poison) {
+          poisoned = true;
+          throw poison.error;
+        }
       } catch (err) {
-        // The write's own changes are undone (its savepoint). If SQLite aborted the whole transaction, the
-        // group's writes went with it: commitGroup() then fails them. Otherwise the group goes on or commits.
+        // The write's own changes are undone (its savepoint, or the write failed before changing anything).
+        // A write that failed half-way without a savepoint (see ResourceRepository.unguarded) leaves changes
+        // nothing can undo but a full rollback: the group's writes go with it, and fail, never acknowledged.
+        if ((this.writeRepo.takePoison() || poisoned) && this.writer.inTransaction) this.rollback.run();
+        // If SQLite aborted the whole transaction, commitGroup() fails the group; else it goes on or commits.
         if (!this.writer.inTransaction || this.queued === 0) this.commitGroup();
         throw err;
       }
