@@ -52,7 +52,9 @@ export function compileFilter(filter: SearchFilter, types: readonly string[], id
     text: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} WHERE rid = ${alias}.rid AND +param_id ${p.text} AND ${any})`,
     args: [...p.args, ...alternatives.flatMap((a) => a.args)],
   };
-  const result: Sql = { text, args: selects.flatMap((x) => x.args), drives: !negate && DRIVING_KINDS.has(kind), probe };
+  const drives = !negate && DRIVING_KINDS.has(kind);
+  const result: Sql = { text, args: selects.flatMap((x) => x.args), drives, probe };
+  if (drives) result.rids = { text: selects.map((x) => x.text).join(' UNION ALL '), args: result.args };
   if (!negate && pids.length === 1 && alternatives.length === 1 && alternatives[0].ordered) {
     const [d] = filter.values.flatMap((v) => valueConditions(v, modifier, 'd.'));
     result.ordered = true;

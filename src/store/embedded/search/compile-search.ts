@@ -20,24 +20,33 @@ export interface CompiledSearch {
  * SearchRequest -> parameterised SQL over `resources r`. Table and column names come only from our own
  * constants and the param ids are integers from idx_param; every client value is a bound argument.
  */
-export function compileSearch(definitions: Definitions, ids: ParamIds, request: SearchRequest): CompiledSearch {
+/** Counts the rows of a rid SELECT, stopping at a cap: how selective a candidate driving filter is. */
+export type DriverEstimate = (rids: Sql) => number;
+
+export function compileSearch(
+  definitions: Definitions,
+  ids: ParamIds,
+  request: SearchRequest,
+  estimate?: DriverEstimate,
+): CompiledSearch {
   const types = request.resourceTypes;
   const conditions: Sql[] = [];
   if (request.compartment) conditions.push(compartmentCondition(definitions, ids, types, request.compartment));
   for (const filter of request.filters) conditions.push(compileFilter(filter, types, ids));
   // ONE driving condition (the most selective kind) gives the candidate rids; every other index filter is a
   // per-row probe on its table's primary key, instead of materialising its whole match list.
-  const driverAt = chooseDriver(conditions);
+  const driverAt = chooseDriver(conditions, estimate);
   const driver = driverAt >= 0 ? conditions[driverAt] : undefined;
   const others = conditions.filter((_, i) => i !== driverAt).map((c) => (driver && c.probe ? c.probe : c));
   // With a driving filter, the rids come from its index; `+` keeps SQLite from walking every resource of
   // the type instead (it has no statistics to tell). Without one, (type, deleted) gives rid order directly;
   // an _id filter drives through resources' (type, id), so type stays usable.
+  // With _id driving, `+r.deleted` leaves (type, id) as the only index that fits, instead of (type, deleted).
   const plus = driver && !driver.byId ? '+' : '';
   const t = inList(types);
   const rowWhere: Sql[] = [
     { text: `${plus}r.type ${t.text}`, args: t.args },
-    { text: `${plus}r.deleted = 0`, args: [] },
+    { text: `${driver ? '+' : ''}r.deleted = 0`, args: [] },
   ];
   const where: Sql[] = [...rowWhere, ...(driver ? [driver] : []), ...others];
   const whereText = where.map((w) => w.text).join(' AND ');
@@ -66,10 +75,20 @@ export function compileSearch(definitions: Definitions, ids: ParamIds, request: 
   };
 }
 
-/** _id first, then an equality yielding rids in order, then any other selective positive filter; -1: none. */
-function chooseDriver(conditions: readonly Sql[]): number {
+/**
+ * _id first. Then, when several filters could drive and an estimate is available, the one matching the
+ * fewest rows (a capped count on its index: SQLite has no statistics to choose with), an ordered one on a
+ * tie. Otherwise an equality yielding rids in order, then any other selective positive filter; -1: none.
+ */
+function chooseDriver(conditions: readonly Sql[], estimate?: DriverEstimate): number {
   const byId = conditions.findIndex((c) => c.byId);
   if (byId >= 0) return byId;
+  const candidates = conditions.flatMap((c, i) => (c.drives && c.rids ? [i] : []));
+  if (estimate && candidates.length > 1) {
+    const sized = candidates.map((i) => ({ i, size: estimate(conditions[i].rids as Sql), ordered: !!conditions[i].driver }));
+    const better = (a: (typeof sized)[0], b: (typeof sized)[0]) => a.size < b.size || (a.size === b.size && a.ordered && !b.ordered);
+    return sized.reduce((best, c) => (better(c, best) ? c : best)).i;
+  }
   const ordered = conditions.findIndex((c) => c.driver);
   return ordered >= 0 ? ordered : conditions.findIndex((c) => c.drives);
 }

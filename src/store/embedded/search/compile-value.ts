@@ -16,6 +16,8 @@ export interface Sql {
   driver?: { table: string; where: Sql };
   /** The filter is an `_id` condition on the resources row (drives through resources' (type, id)). */
   byId?: boolean;
+  /** For a driving filter: a SELECT of its matching rids, used to estimate its size when several could drive. */
+  rids?: Sql;
 }
 
 export const TRUE: Sql = { text: '1', args: [] };

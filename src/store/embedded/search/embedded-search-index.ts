@@ -5,6 +5,7 @@ import { createExtractor, type Extractor, type ExtractorOptions } from '../../..
 import type { SearchRequest } from '../../../fhir/search/search-request';
 import type { EmbeddedSearchIndex, EmbeddedSearchPage } from '../search-index';
 import { compileSearch } from './compile-search';
+import type { Sql } from './compile-value';
 import { findIncluded, MAX_INCLUDED } from './include-query';
 import { migrateIndex } from './index-schema';
 import { IndexWriter } from './index-writer';
@@ -18,6 +19,8 @@ interface PerDb {
 
 /** Distinct query shapes kept prepared per connection (SQL text only depends on the request's shape). */
 const STATEMENT_CACHE_SIZE = 256;
+/** A candidate driving filter is counted up to this many rows when several could drive a search. */
+const ESTIMATE_CAP = 2000;
 
 function prepared(s: PerDb, db: Database.Database, sql: string): Database.Statement {
   let statement = s.statements.get(sql);
@@ -66,7 +69,9 @@ export function createEmbeddedSearchIndex(
     search(db, request: SearchRequest): EmbeddedSearchPage {
       const s = state(db);
       const prepare = (sql: string) => prepared(s, db, sql);
-      const compiled = compileSearch(definitions, s.ids, request);
+      const estimate = (rids: Sql) =>
+        (prepare(`SELECT COUNT(*) AS n FROM (${rids.text} LIMIT ${ESTIMATE_CAP})`).get(...rids.args) as { n: number }).n;
+      const compiled = compileSearch(definitions, s.ids, request, estimate);
       const countTotal = () => (prepare(compiled.count.text).get(...compiled.count.args) as { n: number }).n;
       if (request.count === 0) return { rids: [], total: countTotal(), hasMore: false };
       const rows = prepare(compiled.page.text).raw(true).all(...compiled.page.args) as (number | string | null)[][];

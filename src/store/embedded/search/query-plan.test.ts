@@ -116,6 +116,23 @@ describe('EXPLAIN QUERY PLAN', () => {
     expect(rev.some((d) => d.includes('idx_reference_target (param_id=? AND target_id=? AND target_type=?)'))).toBe(true);
   });
 
+  it('drives an _id list through (type, id), not through every live resource of the type', () => {
+    expect(plan('Patient', '_id=p1,p2,p3')).toContain('SEARCH r USING INDEX sqlite_autoindex_resources_1 (type=? AND id=?)');
+  });
+
+  it('with several filters able to drive, drives from the one matching fewest resources', () => {
+    // Observation?code=l|c matches o1 and o2; subject=Patient/p1 only o1: the reference must drive, whatever the order.
+    const estimate = (rids: { text: string; args: unknown[] }) =>
+      (t.db.prepare(`SELECT COUNT(*) AS n FROM (${rids.text} LIMIT 100)`).get(...rids.args) as { n: number }).n;
+    for (const query of ['code=l|c&subject=Patient/p1', 'subject=Patient/p1&code=l|c']) {
+      const { request } = parseSearchRequest(definitions, 'Observation', new URLSearchParams(query));
+      const { page } = compileSearch(definitions, ids, request, estimate);
+      const details = (t.db.prepare(`EXPLAIN QUERY PLAN ${page.text}`).all(...page.args) as { detail: string }[]).map((r) => r.detail);
+      expect(details[0]).toContain('idx_reference_target');
+      expect(details.some((d) => /SEARCH idx_token USING PRIMARY KEY \(rid=\?\)/.test(d))).toBe(true);
+    }
+  });
+
   it('a keyset page starts at the cursor in the index order', () => {
     const { request } = parseSearchRequest(definitions, 'Observation', new URLSearchParams(''));
     const { page } = compileSearch(definitions, ids, { ...request, cursor: { keys: [5], after: true } });
