@@ -2,6 +2,7 @@
  * The store's write path alone (no HTTP, no validation) with the real search index, over the ingest data set:
  * each patient transaction Bundle written as one store transaction (urn:uuid references rewritten first).
  * Prints resources/s, and how much of it is extraction versus SQLite. Used by store.bench.ts --dataset.
+ * BENCH_GROUP=n writes n Bundles per store transaction (what group commit does under concurrent clients).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
