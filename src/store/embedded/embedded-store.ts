@@ -6,7 +6,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { monotonicClock, type Clock } from '../../kernel/clock';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
 import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
-import { AsyncMutex } from './async-mutex';
+import { AsyncMutex } from '../../kernel/async-mutex';
 import { ResourceRepository } from './resource-repository';
 import { migrate } from './schema';
 import type { EmbeddedSearchIndex } from './search-index';

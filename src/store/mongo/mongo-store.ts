@@ -7,7 +7,7 @@ import type { SearchRequest, SearchResult } from '../../fhir/search/search-reque
 import { monotonicClock, type Clock } from '../../kernel/clock';
 import { FhirError, issue } from '../../kernel/errors';
 import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
-import { AsyncMutex } from './async-mutex';
+import { AsyncMutex } from '../../kernel/async-mutex';
 import { Leases } from './leases';
 import { Repository, type UndoStep } from './repository';
 import { ensureSchema } from './schema';
