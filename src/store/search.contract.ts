@@ -204,6 +204,69 @@ export function describeSearchContract(
       });
     });
 
+    describe('composites, terminology modifiers, number prefixes', () => {
+      const UCUM = 'http://unitsofmeasure.org';
+      const GENDER = 'http://hl7.org/fhir/administrative-gender';
+      const bp = (code: string, value: number) => ({ code: { coding: [{ system: LOINC, code }] }, valueQuantity: { value, system: UCUM, code: 'mm[Hg]' } });
+      // Scoped by subject so the other cases' Observations never mix in.
+      const Q = (q: string) => O(`subject=Patient/q1&${q}`);
+      beforeAll(async () => {
+        const panel = { system: LOINC, code: '85354-9' };
+        const rs: R[] = [
+          { resourceType: 'Observation', id: 'c1', status: 'final', subject: { reference: 'Patient/q1' },
+            code: { coding: [{ system: LOINC, code: '8480-6' }] }, valueQuantity: { value: 100.3, system: UCUM, code: 'mm[Hg]' } },
+          { resourceType: 'Observation', id: 'c2', status: 'amended', subject: { reference: 'Patient/q1' },
+            code: { coding: [panel] }, component: [bp('8480-6', 150), bp('8462-4', 90)] },
+          // 8480-6 and a value of 150, but not in the same component:
+          { resourceType: 'Observation', id: 'c3', status: 'final', subject: { reference: 'Patient/q1' },
+            code: { coding: [panel] }, component: [bp('8480-6', 90), bp('8462-4', 150)] },
+          { resourceType: 'Observation', id: 'c4', status: 'final', subject: { reference: 'Patient/q1' },
+            code: { text: 'sex' }, valueCodeableConcept: { coding: [{ system: GENDER, code: 'female' }] } },
+          { resourceType: 'RiskAssessment', id: 'ra1', status: 'final', subject: { reference: 'Patient/q1' },
+            prediction: [{ probabilityDecimal: 0.25 }] } as R,
+        ];
+        for (const r of rs) await put(r);
+      });
+      it('code-value-quantity: code and value of the same element', async () => {
+        expect(await Q(`code-value-quantity=${LOINC}|8480-6$gt100`)).toEqual(['c1']);
+        expect(await Q('code-value-quantity=8480-6$100.3|http://unitsofmeasure.org|mm[Hg]')).toEqual(['c1']);
+        expect(await Q(`code-value-quantity=${LOINC}|8480-6$lt100`)).toEqual([]);
+        expect(await Q(`code-value-quantity=${LOINC}|8462-4$gt100`)).toEqual([]);
+      });
+      it('component-code-value-quantity keeps components apart (same-element semantics)', async () => {
+        expect(await Q(`component-code-value-quantity=${LOINC}|8480-6$gt140`)).toEqual(['c2']);
+        expect(await Q('component-code-value-quantity=8462-4$gt140')).toEqual(['c3']);
+        expect(await Q('component-code-value-quantity=8480-6$150')).toEqual(['c2']);
+        expect(await Q('component-code-value-quantity=8480-6$150,8462-4$150')).toEqual(['c2', 'c3']);
+        expect(await Q('component-code-value-quantity=8480-6$200')).toEqual([]);
+        expect(await Q('component-code-value-quantity:missing=true')).toEqual(['c1', 'c4']);
+      });
+      it('token :in and :not-in on a ValueSet of the definitions', async () => {
+        expect(await Q('status:in=http://hl7.org/fhir/ValueSet/observation-status')).toEqual(['c1', 'c2', 'c3', 'c4']);
+        expect(await Q('status:not-in=http://hl7.org/fhir/ValueSet/observation-status')).toEqual([]);
+        expect(await Q('value-concept:in=http://hl7.org/fhir/ValueSet/administrative-gender')).toEqual(['c4']);
+        expect(await Q('value-concept:not-in=http://hl7.org/fhir/ValueSet/administrative-gender')).toEqual(['c1', 'c2', 'c3']);
+      });
+      it('number and quantity gt/lt/ge/le compare with the exact value, ap is ±10% of it', async () => {
+        expect(await Q('value-quantity=le100')).toEqual([]);
+        expect(await Q('value-quantity=gt100')).toEqual(['c1']);
+        expect(await Q('value-quantity=ge100.3')).toEqual(['c1']);
+        expect(await Q('value-quantity=lt100.3')).toEqual([]);
+        expect(await Q('value-quantity=ap50')).toEqual([]);
+        expect(await Q('value-quantity=ap100')).toEqual(['c1']);
+        expect(await Q('value-quantity=ap111')).toEqual(['c1']);
+        expect(await Q('value-quantity=ap112')).toEqual([]);
+        const RA = (q: string) => ids('RiskAssessment', q);
+        expect(await RA('probability=le0.2')).toEqual([]);
+        expect(await RA('probability=gt0.2')).toEqual(['ra1']);
+        expect(await RA('probability=lt0.25')).toEqual([]);
+        expect(await RA('probability=ge0.25')).toEqual(['ra1']);
+        expect(await RA('probability=ap0.5')).toEqual([]);
+        expect(await RA('probability=ap0.27')).toEqual(['ra1']);
+        expect(await RA('probability=0.25')).toEqual(['ra1']);
+      });
+    });
+
     describe('results', () => {
       it('sorts by parameters (missing values last), _id and _lastUpdated', async () => {
         expect((await search('Patient', '_sort=family')).ids).toEqual(['p1', 'p2', 'p3', 'p4']);

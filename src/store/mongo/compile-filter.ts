@@ -1,7 +1,10 @@
 import type { Document } from 'mongodb';
 import { normalizeString } from '../../fhir/search/normalize';
 import type { SearchFilter, SearchValue } from '../../fhir/search/search-request';
-import { field, key, SEP, type RangeEntry, type SearchKeys } from './search-keys';
+import { badRequest } from '../../kernel/errors';
+import { compositeFilter } from './compile-composite';
+import { holds, numberBounds, rangeBounds, type Bound } from './range-bounds';
+import { field, key, SEP, type CheckDoc } from './search-keys';
 
 /**
  * One filter (an OR of values) as a MongoDB condition on a `resources` document, built only from our own
@@ -11,7 +14,7 @@ import { field, key, SEP, type RangeEntry, type SearchKeys } from './search-keys
  */
 export interface CompiledFilter {
   condition: Document;
-  check?: (doc: { rg?: SearchKeys['rg'] }) => boolean;
+  check?: (doc: CheckDoc) => boolean;
 }
 
 const NOTHING: Document = { _id: { $in: [] } };
@@ -32,10 +35,11 @@ export function compileFilter(filter: SearchFilter, types: readonly string[]): C
     return { condition: missing.missing ? { k: { $ne: marker } } : { k: marker } };
   }
   const kind = filter.param.type;
+  if (kind === 'composite') return compositeFilter(filter, types, compileFilter);
   if (kind === 'date' || kind === 'number' || kind === 'quantity') return rangeFilter(filter);
   const modifier = filter.modifier;
-  const alternatives = filter.values.flatMap((v) => keyAlternatives(filter.code, kind, modifier, v));
-  const negate = kind === 'token' && modifier === 'not';
+  const alternatives = filter.values.flatMap((v) => keyAlternatives(filter, kind, modifier, v));
+  const negate = kind === 'token' && (modifier === 'not' || modifier === 'not-in');
   if (alternatives.length === 0) return { condition: negate ? EVERYTHING : NOTHING };
   const equalities = alternatives.filter((a): a is string => typeof a === 'string');
   const others = alternatives.filter((a): a is Document => typeof a !== 'string');
@@ -47,7 +51,8 @@ export function compileFilter(filter: SearchFilter, types: readonly string[]): C
 }
 
 /** A `k` equality key (string) or a whole condition (regexes on `k` or `s`). */
-function keyAlternatives(code: string, kind: string, modifier: string | undefined, v: SearchValue): (string | Document)[] {
+function keyAlternatives(filter: SearchFilter, kind: string, modifier: string | undefined, v: SearchValue): (string | Document)[] {
+  const code = filter.code;
   switch (v.kind) {
     case 'string':
       if (modifier === 'exact') return [key.exact(code, v.value)];
@@ -62,57 +67,19 @@ function keyAlternatives(code: string, kind: string, modifier: string | undefine
       if (v.system === undefined) return [key.tokenAnySystem(c, v.code)];
       return [key.tokenExact(c, v.system, v.code)];
     }
+    // :in/:not-in/:above/:below resolved to a code set by the parser: '' is a code without system (`|code`).
+    case 'codes':
+      return v.codes.map((c) => key.tokenExact(code, c.system, c.code));
     case 'reference':
       if (v.url !== undefined) return [v.version !== undefined ? key.refUrlVersion(code, v.url, v.version) : key.refUrl(code, v.url)];
       if (v.id === undefined) return [];
       return [v.targetType !== undefined ? key.refTyped(code, v.targetType, v.id) : key.refId(code, v.id)];
     case 'uri':
       if (modifier === 'below') return [{ k: prefixRegex(key.uri(code, v.value)) }];
+      if (modifier === 'above') return uriAncestors(v.value).map((u) => key.uri(code, u));
       return [key.uri(code, v.value)];
     default:
-      return [];
-  }
-}
-
-type Op = '$gt' | '$gte' | '$lt' | '$lte';
-interface Bound {
-  side: 'lo' | 'hi';
-  op: Op;
-  value: number;
-}
-
-/**
- * R4 range semantics (3.1.1.4.3) for a stored range [lo, hi] and a search range [ql, qh], as ORs of ANDs of
- * bounds; the same rules as the embedded index (ge = gt OR eq and le = lt OR eq simplify to two one-sided
- * bounds each).
- */
-export function rangeBounds(prefix: string, ql: number, qh: number, now = Date.now()): Bound[][] {
-  const b = (side: Bound['side'], op: Op, value: number): Bound => ({ side, op, value });
-  switch (prefix) {
-    case 'eq': return [[b('lo', '$gte', ql), b('hi', '$lte', qh)]];
-    case 'ne': return [[b('lo', '$lt', ql)], [b('hi', '$gt', qh)]];
-    case 'ge': return [[b('lo', '$gte', ql)], [b('hi', '$gt', qh)]];
-    case 'le': return [[b('hi', '$lte', qh)], [b('lo', '$lt', ql)]];
-    case 'gt': return [[b('hi', '$gt', qh)]];
-    case 'lt': return [[b('lo', '$lt', ql)]];
-    case 'sa': return [[b('lo', '$gt', qh)]];
-    case 'eb': return [[b('hi', '$lt', ql)]];
-    case 'ap': {
-      const margin = Math.max(Math.abs(now - ql), Math.abs(now - qh)) * 0.1;
-      return [[b('lo', '$lte', qh + margin), b('hi', '$gte', ql - margin)]];
-    }
-    default:
-      throw new Error(`unknown prefix ${prefix}`);
-  }
-}
-
-function holds(bound: Bound, entry: RangeEntry): boolean {
-  const x = entry[bound.side];
-  switch (bound.op) {
-    case '$gt': return x > bound.value;
-    case '$gte': return x >= bound.value;
-    case '$lt': return x < bound.value;
-    case '$lte': return x <= bound.value;
+      throw unsupported(filter, v.kind);
   }
 }
 
@@ -125,12 +92,13 @@ function rangeFilter(filter: SearchFilter): CompiledFilter {
   const f = field(filter.code);
   const alternatives: RangeAlternative[] = [];
   for (const v of filter.values) {
-    if (v.kind !== 'date' && v.kind !== 'number' && v.kind !== 'quantity') continue;
+    if (v.kind !== 'date' && v.kind !== 'number' && v.kind !== 'quantity') throw unsupported(filter, v.kind);
     let unit: RangeAlternative['unit'];
     if (v.kind === 'quantity' && (v.system !== undefined || v.code !== undefined)) {
       unit = v.system === undefined ? { code: v.code ?? '' } : { system: v.system, code: v.code ?? '' };
     }
-    for (const bounds of rangeBounds(v.prefix, v.low, v.high)) alternatives.push({ bounds, unit });
+    const all = v.kind === 'date' ? rangeBounds(v.prefix, v.low, v.high) : numberBounds(v.prefix, v.value, v.low, v.high);
+    for (const bounds of all) alternatives.push({ bounds, unit });
   }
   if (alternatives.length === 0) return { condition: NOTHING };
   const conditions = alternatives.map((alt) => {
@@ -141,7 +109,7 @@ function rangeFilter(filter: SearchFilter): CompiledFilter {
   const condition = conditions.length === 1 ? conditions[0] : { $or: conditions };
   const exact = alternatives.every((alt) => alt.bounds.length === 1 && alt.unit === undefined);
   if (exact) return { condition };
-  const check = (doc: { rg?: SearchKeys['rg'] }) =>
+  const check = (doc: CheckDoc) =>
     (doc.rg?.[f]?.e ?? []).some((entry) =>
       alternatives.some(
         (alt) =>
@@ -172,4 +140,18 @@ function lastUpdatedCondition(filter: SearchFilter): Document {
   }
   if (ors.length === 0) return NOTHING;
   return ors.length === 1 ? ors[0] : { $or: ors };
+}
+
+/** Never a silent empty result: a value kind this backend cannot compile is the client's 400. */
+export function unsupported(filter: SearchFilter, what: string): Error {
+  return badRequest(`search parameter '${filter.code}': ${what} values are not supported by this server`, filter.code);
+}
+
+/** `:above` on a uri: the value itself and each of its prefixes ending before a `/` after the authority. */
+function uriAncestors(value: string): string[] {
+  const out = new Set([value]);
+  const scheme = value.indexOf('://');
+  const start = scheme >= 0 ? scheme + 3 : 0;
+  for (let i = value.length - 1; i > start; i--) if (value[i] === '/') out.add(value.slice(0, i));
+  return [...out];
 }

@@ -3,7 +3,7 @@ import type { Definitions } from '../../fhir/conformance/definitions';
 import type { SearchFilter, SearchRequest } from '../../fhir/search/search-request';
 import { compileFilter, type CompiledFilter } from './compile-filter';
 import { keysetFilter, sortDocument, sortFields, type SortField } from './keyset';
-import { key, type SearchKeys } from './search-keys';
+import { key, type CheckDoc } from './search-keys';
 
 export interface CompiledSearch {
   /** Matching documents, without the keyset bound (what a total counts). */
@@ -16,7 +16,7 @@ export interface CompiledSearch {
   /** A previous-page query: documents come in reverse order. */
   reverse: boolean;
   /** Set when some filter is a superset on its own: candidates are checked in process before paging. */
-  check?: (doc: { rg?: SearchKeys['rg'] }) => boolean;
+  check?: (doc: CheckDoc) => boolean;
 }
 
 /** SearchRequest -> a query on `resources`. Field names come only from our constants and definitions. */

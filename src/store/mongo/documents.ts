@@ -25,8 +25,8 @@ export interface ResourceDoc extends VersionDoc, SearchKeys {}
 export const versionKey = (type: string, id: string, version: number) => `${type}/${id}/${version}`;
 export const resourceKey = (type: string, id: string) => `${type}/${id}`;
 
-/** What reads fetch: everything but the search keys (rg only when a filter checks candidates in process). */
-export const RECORD_PROJECTION = { k: 0, s: 0, so: 0, rg: 0 } as const;
+/** What reads fetch: everything but the search keys (rg and cp only when a filter checks candidates in process). */
+export const RECORD_PROJECTION = { k: 0, s: 0, so: 0, rg: 0, cp: 0 } as const;
 
 export function toRecord(doc: VersionDoc): VersionRecord {
   const record: VersionRecord = {

@@ -19,6 +19,7 @@ interface KeyDoc {
   id: string;
   k?: string[];
   rg?: SearchKeys['rg'];
+  cp?: SearchKeys['cp'];
 }
 
 const typeIn = (types: readonly string[]): Document => ({ type: types.length === 1 ? types[0] : { $in: [...types] } });
@@ -59,7 +60,7 @@ export async function resolveChain(
 
 async function find(resources: Collection<ResourceDoc>, filter: Document, session?: ClientSession): Promise<KeyDoc[]> {
   const docs = (await resources
-    .find(filter, { session, projection: { _id: 1, type: 1, id: 1, k: 1, rg: 1 }, limit: MAX_CHAIN_IDS + 1 })
+    .find(filter, { session, projection: { _id: 1, type: 1, id: 1, k: 1, rg: 1, cp: 1 }, limit: MAX_CHAIN_IDS + 1 })
     .toArray()) as unknown as KeyDoc[];
   if (docs.length > MAX_CHAIN_IDS) {
     throw new FhirError(400, [issue('too-costly', `A chained search step matches more than ${MAX_CHAIN_IDS} resources; narrow it`)]);

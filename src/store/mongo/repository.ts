@@ -104,7 +104,7 @@ export class Repository {
     const skip = request.cursor ? 0 : request.offset;
     // Parameter sort keys live in `so`; keep it when the cursors need them.
     const sortsOnKeys = compiled.fields.some((f) => f.presence !== undefined);
-    const projection = compiled.check ? { k: 0, s: 0, ...(sortsOnKeys ? {} : { so: 0 }) } : sortsOnKeys ? { k: 0, s: 0, rg: 0 } : RECORD_PROJECTION;
+    const projection = compiled.check ? { k: 0, s: 0, ...(sortsOnKeys ? {} : { so: 0 }) } : sortsOnKeys ? { k: 0, s: 0, rg: 0, cp: 0 } : RECORD_PROJECTION;
     let docs: Document[];
     let total: number | undefined;
     if (!compiled.check) {
@@ -149,7 +149,7 @@ export class Repository {
 
   private async countChecked(compiled: CompiledSearch): Promise<number> {
     let n = 0;
-    const cursor = this.resources.find(compiled.filter, { session: this.session, projection: { rg: 1 } });
+    const cursor = this.resources.find(compiled.filter, { session: this.session, projection: { rg: 1, cp: 1 } });
     for await (const doc of cursor) if (compiled.check!(doc)) n++;
     await cursor.close();
     return n;

@@ -1,5 +1,7 @@
 import type { IndexEntry } from '../../fhir/search/index-entry';
 
+type WithoutCode<T> = T extends unknown ? Omit<T, 'code'> : never;
+
 /**
  * Search keys precomputed from the extracted index entries and stored on the current document of a resource
  * (`resources`). Every key a query compares with is a plain value in a fixed or per-parameter field, so each
@@ -13,6 +15,9 @@ import type { IndexEntry } from '../../fhir/search/index-entry';
  *                 One-sided prefixes (gt lt ge le sa eb ne) are one predicate on lo or hi; eq/ap and units
  *                 need the same entry, so they are narrowed by the predicates and checked on `e` in process.
  *   so  { <field(code)>: { p: true, a: min, d: max } }  sort keys (p sorts resources without a value last).
+ *   cp  { <field(code)>: CompositeEntry[] }  the component values of a composite parameter with their source
+ *                 element (`group`): a composite filter narrows by the component keys (in k/rg under
+ *                 `<code>#<i>`, any element) and checks on `cp` in process that one element holds them all.
  */
 export const SEP = '\u001f';
 
@@ -39,6 +44,9 @@ export interface RangeEntry {
   u?: string;
 }
 
+/** A component value of a composite parameter: component position `i`, source element `group`. */
+export type CompositeEntry = WithoutCode<IndexEntry> & { i: number };
+
 export interface SortKey {
   p: true;
   a: string | number;
@@ -50,7 +58,11 @@ export interface SearchKeys {
   s: string[];
   rg: Record<string, { lo: number[]; hi: number[]; e: RangeEntry[] }>;
   so: Record<string, SortKey>;
+  cp: Record<string, CompositeEntry[]>;
 }
+
+/** What in-process checks read from a candidate document. */
+export type CheckDoc = { rg?: SearchKeys['rg']; cp?: SearchKeys['cp'] };
 
 /**
  * A parameter code as a field name. Codes come from SearchParameter definitions, never from clients; the
@@ -65,6 +77,7 @@ export function searchKeys(entries: readonly IndexEntry[]): SearchKeys {
   const s = new Set<string>();
   const rg: SearchKeys['rg'] = {};
   const so: SearchKeys['so'] = {};
+  const cp: SearchKeys['cp'] = {};
   const sortOn = (code: string, asc: string | number, desc: string | number) => {
     const f = field(code);
     const cur = so[f];
@@ -85,6 +98,13 @@ export function searchKeys(entries: readonly IndexEntry[]): SearchKeys {
     k.add(key.present(e.code));
     // An identifier-only reference still gives its parameter a value (R4 :missing).
     if (e.code.endsWith(':identifier')) k.add(key.present(e.code.slice(0, -':identifier'.length)));
+    const hash = e.code.indexOf('#');
+    if (hash > 0) {
+      const base = e.code.slice(0, hash);
+      k.add(key.present(base));
+      const { code: _code, ...value } = e;
+      (cp[field(base)] ??= []).push({ ...value, i: Number(e.code.slice(hash + 1)) } as CompositeEntry);
+    }
     switch (e.kind) {
       case 'string':
         s.add(key.norm(e.code, e.norm));
@@ -129,10 +149,10 @@ export function searchKeys(entries: readonly IndexEntry[]): SearchKeys {
         break;
     }
   }
-  return { k: [...k], s: [...s], rg, so };
+  return { k: [...k], s: [...s], rg, so, cp };
 }
 
 /** An empty set of keys, for deleted resources (so no index entry of a deleted resource remains). */
 export function noKeys(): SearchKeys {
-  return { k: [], s: [], rg: {}, so: {} };
+  return { k: [], s: [], rg: {}, so: {}, cp: {} };
 }
