@@ -112,6 +112,8 @@ export function describeSearchContract(
         expect(await V('url=http://example.org/fhir/ValueSet/a.b')).toEqual(['vs1']);
         expect(await V('url=http://example.org/fhir/ValueSet/a_b')).toEqual([]);
         expect(await V('url:below=http://example.org/fhir')).toEqual(['vs1']);
+        expect(await V('url:above=http://example.org/fhir/ValueSet/a.b/c')).toEqual(['vs1']);
+        expect(await V('url:above=http://example.org/fhir/ValueSet/a')).toEqual([]);
         expect(await V('url:below=http://example.org/f.*')).toEqual([]);
         expect(await V('url:below=http://example.org/fhir/ValueSet/a?b')).toEqual([]);
       });
