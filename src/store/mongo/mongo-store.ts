@@ -11,6 +11,7 @@ import { AsyncMutex } from '../../kernel/async-mutex';
 import { Leases } from './leases';
 import { Repository, type UndoStep } from './repository';
 import { ensureSchema } from './schema';
+import { searchKeys } from './search-keys';
 import { MongoTransactionView } from './transaction-view';
 
 export interface MongoStoreLogger {
@@ -208,7 +209,9 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     // Multi-document transactions need a replica set member or a mongos.
     const supportsTransactions = !ferretdb && (hello.setName !== undefined || hello.msg === 'isdbgrid');
     const clock = options.clock ?? monotonicClock();
-    const applied = await ensureSchema(db, { ferretdb, now: () => clock.now().getTime() });
+    const extractor = options.extractor ?? createExtractor(options.definitions, { baseUrl: options.baseUrl });
+    const env = { searchKeys: (resource: Resource) => searchKeys(extractor.extract(resource)) };
+    const applied = await ensureSchema(db, { ferretdb, now: () => clock.now().getTime(), env });
     options.logger?.info(
       { db: db.databaseName, server: build.ferretdbVersion ? `FerretDB ${build.ferretdbVersion}` : `MongoDB ${build.version}`,
         supportsTransactions, applied },
@@ -217,7 +220,6 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     if (!supportsTransactions) {
       options.logger?.warn({}, 'the MongoDB server has no multi-document transactions: transaction Bundles are refused');
     }
-    const extractor = options.extractor ?? createExtractor(options.definitions, { baseUrl: options.baseUrl });
     return new MongoStore(client, db, supportsTransactions, ferretdb, clock, options.definitions, extractor, options.serialWaitMs ?? 10_000);
   } catch (err) {
     await client.close();

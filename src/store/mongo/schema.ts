@@ -1,4 +1,6 @@
+import type { Resource } from '@medplum/fhirtypes';
 import type { Db, IndexDescription } from 'mongodb';
+import type { SearchKeys } from './search-keys';
 
 /** Indexes of every collection, created idempotently at start-up (createIndexes is a no-op when they exist). */
 export const INDEXES: Record<string, IndexDescription[]> = {
@@ -32,10 +34,15 @@ export const MONGODB_ONLY_INDEXES: Record<string, IndexDescription[]> = {
   resources: [{ key: { 'rg.$**': 1 }, name: 'ranges' }],
 };
 
+/** What migrations may use besides the database: the current search-key derivation, for re-indexing. */
+export interface MigrationEnv {
+  searchKeys(resource: Resource): SearchKeys;
+}
+
 export interface Migration {
   version: number;
   description: string;
-  up(db: Db): Promise<void>;
+  up(db: Db, env: MigrationEnv): Promise<void>;
 }
 
 /**
@@ -52,15 +59,37 @@ export const MIGRATIONS: Migration[] = [
       for (const name of ['resources', 'versions', 'leases']) if (!existing.has(name)) await db.createCollection(name).catch(() => undefined);
     },
   },
+  {
+    version: 2,
+    description: 're-derive the search keys of current resources (composite components, number/quantity and uri keys)',
+    up: reindexCurrentResources,
+  },
 ];
 
-export async function ensureSchema(db: Db, options: { ferretdb: boolean; now: () => number }): Promise<number[]> {
+/**
+ * Recomputes the search keys of every live current document from its stored content. Guarded by the version
+ * it read, so a write racing with the migration keeps its own (already current) keys.
+ */
+async function reindexCurrentResources(db: Db, env: MigrationEnv): Promise<void> {
+  const resources = db.collection<{ _id: string; version: number; content: string | null }>('resources');
+  const cursor = resources.find({ deleted: false }, { projection: { _id: 1, version: 1, content: 1 } });
+  for await (const doc of cursor) {
+    if (doc.content === null) continue;
+    const keys = env.searchKeys(JSON.parse(doc.content) as Resource);
+    await resources.updateOne({ _id: doc._id, version: doc.version }, { $set: keys });
+  }
+}
+
+export async function ensureSchema(
+  db: Db,
+  options: { ferretdb: boolean; now: () => number; env: MigrationEnv },
+): Promise<number[]> {
   const migrations = db.collection<{ _id: number; description: string; appliedAt: Date }>('migrations');
   const applied = new Set((await migrations.find({}).toArray()).map((m) => m._id));
   const ran: number[] = [];
   for (const m of MIGRATIONS) {
     if (applied.has(m.version)) continue;
-    await m.up(db);
+    await m.up(db, options.env);
     try {
       await migrations.insertOne({ _id: m.version, description: m.description, appliedAt: new Date(options.now()) });
       ran.push(m.version);
