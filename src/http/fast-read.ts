@@ -3,9 +3,7 @@ import { versionUrl } from '../fhir/rest/resource-response';
 import type { ServerContext } from '../fhir/rest/server-context';
 import { httpDate, weakEtag } from '../fhir/model/meta';
 import { negotiate } from './negotiate';
-import { logRequest, requestIdOf } from './request-log';
-import { EXPOSED_HEADERS } from './cors-headers';
-import { FHIR_JSON } from './send';
+import { fastAnswers } from './fast-answer';
 
 /** GET /fhir/Type/id with nothing else: no query, no trailing slash, no percent-encoding. */
 const PLAIN_READ = /^\/fhir\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
@@ -21,13 +19,9 @@ const COMPRESS_FROM = 1024;
  * The answer is the store's JSON text, sent with one writeHead + end, so one socket write.
  */
 export function fastRead(ctx: ServerContext) {
-  // cors() with a fixed '*' adds the same two headers to every answer; a list of origins varies by request.
-  const origins = ctx.config.corsOrigins;
-  const anyOrigin = origins.includes('*');
-  const enabled = origins.length === 0 || anyOrigin;
-  const exposed = EXPOSED_HEADERS.join(',');
+  const answers = fastAnswers(ctx);
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
-    if (!enabled || req.method !== 'GET') return next();
+    if (!answers.enabled || req.method !== 'GET') return next();
     const m = PLAIN_READ.exec(req.url ?? '');
     if (m === null || !ctx.definitions.isResourceType(m[1])) return next();
     const h = req.headers;
@@ -47,22 +41,12 @@ export function fastRead(ctx: ServerContext) {
         if (text === undefined) return next();
         const length = Buffer.byteLength(text);
         if (length >= COMPRESS_FROM && h['accept-encoding'] !== undefined && h['accept-encoding'] !== '') return next();
-        const requestId = requestIdOf(req);
-        res.setHeader('X-Request-Id', requestId);
-        if (anyOrigin) {
-          res.setHeader('Access-Control-Allow-Origin', '*');
-          res.setHeader('Access-Control-Expose-Headers', exposed);
-        }
-        res.writeHead(200, {
+        const headers = {
           ETag: weakEtag(record.versionId),
           'Last-Modified': httpDate(record.lastUpdated),
           'Content-Location': versionUrl(ctx, record),
-          'Content-Type': FHIR_JSON,
-          'Content-Length': length,
-          Vary: 'Accept-Encoding',
-        });
-        res.end(text);
-        logRequest(ctx.logger, requestId, 'GET', req.url ?? '', 200, start);
+        };
+        answers.send(req, res, headers, text, start, length);
       },
       () => next(),
     );

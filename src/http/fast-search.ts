@@ -1,10 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
-import { EXPOSED_HEADERS } from './cors-headers';
+import { fastAnswers } from './fast-answer';
 import { negotiate } from './negotiate';
-import { logRequest, requestIdOf } from './request-log';
-import { FHIR_JSON } from './send';
 
 /** GET /fhir/Type or /fhir/Type?query: a type-level search (no trailing slash, no _search, no compartment). */
 const TYPE_SEARCH = /^\/fhir\/([A-Z][A-Za-z]+)(?:\?(.*))?$/;
@@ -18,12 +16,9 @@ const TYPE_SEARCH = /^\/fhir\/([A-Z][A-Za-z]+)(?:\?(.*))?$/;
  * Express's own per-request work was about an eighth of a search's CPU at 1M resources.
  */
 export function fastSearch(ctx: ServerContext, router: FhirRouter) {
-  const origins = ctx.config.corsOrigins;
-  const anyOrigin = origins.includes('*');
-  const enabled = origins.length === 0 || anyOrigin;
-  const exposed = EXPOSED_HEADERS.join(',');
+  const answers = fastAnswers(ctx);
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
-    if (!enabled || req.method !== 'GET') return next();
+    if (!answers.enabled || req.method !== 'GET') return next();
     const url = req.url ?? '';
     const m = TYPE_SEARCH.exec(url);
     if (m === null || !ctx.definitions.isResourceType(m[1])) return next();
@@ -43,17 +38,7 @@ export function fastSearch(ctx: ServerContext, router: FhirRouter) {
       (response) => {
         if (response.status !== 200 || (response.rawBody === undefined && response.body === undefined)) return next();
         const text = response.rawBody ?? JSON.stringify(response.body);
-        const requestId = requestIdOf(req);
-        res.setHeader('X-Request-Id', requestId);
-        if (anyOrigin) {
-          res.setHeader('Access-Control-Allow-Origin', '*');
-          res.setHeader('Access-Control-Expose-Headers', exposed);
-        }
-        res.setHeader('Vary', 'Accept-Encoding');
-        for (const name in response.headers) res.setHeader(name, response.headers[name]);
-        res.writeHead(200, { 'Content-Type': FHIR_JSON, 'Content-Length': Buffer.byteLength(text) });
-        res.end(text);
-        logRequest(ctx.logger, requestId, 'GET', url, 200, start);
+        answers.send(req, res, response.headers, text, start);
       },
       () => next(),
     );
