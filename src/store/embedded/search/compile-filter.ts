@@ -8,7 +8,8 @@ import { rangeConditions } from './range-conditions';
 
 export { inList, rangeConditions, type Sql };
 
-const DRIVING_KINDS = new Set(['string', 'token', 'reference', 'uri', 'composite']);
+/** The kinds of filter that may drive a search, most selective first (a reference usually names one target). */
+const DRIVING_KINDS = ['reference', 'token', 'uri', 'string', 'composite'];
 
 /**
  * One filter (an OR of values) as a condition on the resources row `alias` (default `r`). Index filters become
@@ -52,9 +53,12 @@ export function compileFilter(filter: SearchFilter, types: readonly string[], id
     text: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} WHERE rid = ${alias}.rid AND +param_id ${p.text} AND ${any})`,
     args: [...p.args, ...alternatives.flatMap((a) => a.args)],
   };
-  const drives = !negate && DRIVING_KINDS.has(kind);
+  const drives = !negate && DRIVING_KINDS.includes(kind);
   const result: Sql = { text, args: selects.flatMap((x) => x.args), drives, probe };
-  if (drives) result.rids = { text: selects.map((x) => x.text).join(' UNION ALL '), args: result.args };
+  if (drives) {
+    result.rids = { text: selects.map((x) => x.text).join(' UNION ALL '), args: result.args };
+    result.prior = DRIVING_KINDS.indexOf(kind);
+  }
   if (!negate && pids.length === 1 && alternatives.length === 1 && alternatives[0].ordered) {
     const [d] = filter.values.flatMap((v) => valueConditions(v, modifier, 'd.'));
     result.ordered = true;

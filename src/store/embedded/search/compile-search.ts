@@ -20,8 +20,11 @@ export interface CompiledSearch {
  * SearchRequest -> parameterised SQL over `resources r`. Table and column names come only from our own
  * constants and the param ids are integers from idx_param; every client value is a bound argument.
  */
-/** Counts the rows of a rid SELECT, stopping at a cap: how selective a candidate driving filter is. */
-export type DriverEstimate = (rids: Sql) => number;
+/** Counts the rows of a rid SELECT, stopping at `cap`: how selective a candidate driving filter is. */
+export type DriverEstimate = (rids: Sql, cap: number) => number;
+
+/** No candidate driving filter is counted beyond this many rows. */
+export const ESTIMATE_CAP = 2000;
 
 export function compileSearch(
   definitions: Definitions,
@@ -85,9 +88,21 @@ function chooseDriver(conditions: readonly Sql[], estimate?: DriverEstimate): nu
   if (byId >= 0) return byId;
   const candidates = conditions.flatMap((c, i) => (c.drives && c.rids ? [i] : []));
   if (estimate && candidates.length > 1) {
-    const sized = candidates.map((i) => ({ i, size: estimate(conditions[i].rids as Sql), ordered: !!conditions[i].driver }));
-    const better = (a: (typeof sized)[0], b: (typeof sized)[0]) => a.size < b.size || (a.size === b.size && a.ordered && !b.ordered);
-    return sized.reduce((best, c) => (better(c, best) ? c : best)).i;
+    // Sized most-likely-selective first, each count capped just past the best so far: a patient's few
+    // references are counted, a region-wide code only up to that many rows.
+    const order = [...candidates].sort((a, b) => (conditions[a].prior ?? 9) - (conditions[b].prior ?? 9));
+    let best = order[0];
+    let bestSize = estimate(conditions[best].rids as Sql, ESTIMATE_CAP);
+    for (const i of order.slice(1)) {
+      if (bestSize === 0) break;
+      // One row past the best tells "as small" from "larger".
+      const size = estimate(conditions[i].rids as Sql, bestSize + 1);
+      if (size < bestSize || (size === bestSize && conditions[i].driver && !conditions[best].driver)) {
+        best = i;
+        bestSize = size;
+      }
+    }
+    return best;
   }
   const ordered = conditions.findIndex((c) => c.driver);
   return ordered >= 0 ? ordered : conditions.findIndex((c) => c.drives);

@@ -18,6 +18,8 @@ export interface Sql {
   byId?: boolean;
   /** For a driving filter: a SELECT of its matching rids, used to estimate its size when several could drive. */
   rids?: Sql;
+  /** For a driving filter: how selective its kind usually is (0 most), the order in which candidates are sized. */
+  prior?: number;
 }
 
 export const TRUE: Sql = { text: '1', args: [] };

@@ -19,8 +19,6 @@ interface PerDb {
 
 /** Distinct query shapes kept prepared per connection (SQL text only depends on the request's shape). */
 const STATEMENT_CACHE_SIZE = 256;
-/** A candidate driving filter is counted up to this many rows when several could drive a search. */
-const ESTIMATE_CAP = 2000;
 
 function prepared(s: PerDb, db: Database.Database, sql: string): Database.Statement {
   let statement = s.statements.get(sql);
@@ -69,8 +67,8 @@ export function createEmbeddedSearchIndex(
     search(db, request: SearchRequest): EmbeddedSearchPage {
       const s = state(db);
       const prepare = (sql: string) => prepared(s, db, sql);
-      const estimate = (rids: Sql) =>
-        (prepare(`SELECT COUNT(*) AS n FROM (${rids.text} LIMIT ${ESTIMATE_CAP})`).get(...rids.args) as { n: number }).n;
+      const estimate = (rids: Sql, cap: number) =>
+        (prepare(`SELECT COUNT(*) AS n FROM (${rids.text} LIMIT ?)`).get(...rids.args, cap) as { n: number }).n;
       const compiled = compileSearch(definitions, s.ids, request, estimate);
       const countTotal = () => (prepare(compiled.count.text).get(...compiled.count.args) as { n: number }).n;
       if (request.count === 0) return { rids: [], total: countTotal(), hasMore: false };

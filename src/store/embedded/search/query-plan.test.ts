@@ -122,8 +122,8 @@ describe('EXPLAIN QUERY PLAN', () => {
 
   it('with several filters able to drive, drives from the one matching fewest resources', () => {
     // Observation?code=l|c matches o1 and o2; subject=Patient/p1 only o1: the reference must drive, whatever the order.
-    const estimate = (rids: { text: string; args: unknown[] }) =>
-      (t.db.prepare(`SELECT COUNT(*) AS n FROM (${rids.text} LIMIT 100)`).get(...rids.args) as { n: number }).n;
+    const estimate = (rids: { text: string; args: unknown[] }, cap: number) =>
+      (t.db.prepare(`SELECT COUNT(*) AS n FROM (${rids.text} LIMIT ?)`).get(...rids.args, cap) as { n: number }).n;
     for (const query of ['code=l|c&subject=Patient/p1', 'subject=Patient/p1&code=l|c']) {
       const { request } = parseSearchRequest(definitions, 'Observation', new URLSearchParams(query));
       const { page } = compileSearch(definitions, ids, request, estimate);
