@@ -3,6 +3,7 @@
  *  (a) ingest through the HTTP API: transaction Bundles of synthetic imaging records, several concurrent clients;
  *  (b) read-by-id throughput and latency under keep-alive load from a separate load-generator process;
  *  (c) the server's start-up time and peak RSS (VmHWM).
+ * Prints the server CPU per ingested resource (main thread and the other threads) on Linux.
  * Options: --patients N (1000) --per-bundle N (10) --clients N (4) --connections N (32) --duration S (15)
  *          --load-generator auto|wrk|node|both (auto: wrk when installed, else the Node script) --skip-reads
  *          --node-args "..." (extra flags for the server process, e.g. --cpu-prof)
@@ -62,6 +63,15 @@ function readGenerators(choice: string): ('wrk' | 'node')[] {
   return wrk ? ['wrk'] : ['node'];
 }
 
+/** "330 µs (main thread 270, other threads 60)": server CPU per ingested resource. */
+function cpuPerResource(before: Map<string, number>, after: Map<string, number>, resources: number): string | undefined {
+  const used = [...after].map(([name, ms]) => [name, ms - (before.get(name) ?? 0)] as const).filter(([, ms]) => ms > 0);
+  if (used.length === 0 || resources === 0) return undefined;
+  const total = used.reduce((s, [, ms]) => s + ms, 0);
+  const parts = used.sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${Math.round((ms * 1000) / resources)}`);
+  return `${Math.round((total * 1000) / resources)} µs (${parts.join(', ')})`;
+}
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
@@ -83,7 +93,9 @@ async function main(): Promise<void> {
     if (reference.status !== 200) throw new Error(`reference data refused: ${reference.status} ${await reference.text()}`);
 
     process.stderr.write(`Ingesting ${fmt(totalResources)} resources in ${bodies.length} transactions, ${values.clients} clients...\n`);
+    const cpuBefore = server.threadCpuMs();
     const loaded = await ingest(server.baseUrl, bodies, Number(values.clients));
+    const cpu = cpuPerResource(cpuBefore, server.threadCpuMs(), loaded.resources);
     if (loaded.failures.length > 0) process.stderr.write(`${loaded.failures.length} bundles failed; first: ${loaded.failures[0]}\n`);
     const rssAfterIngest = server.rssMiB();
 
@@ -109,6 +121,7 @@ async function main(): Promise<void> {
       ['Ingest (HTTP transactions)', `${fmt(loaded.resources / loaded.seconds)} resources/s`, '>= 5,000/s'],
       ['  resources / bundles / seconds', `${fmt(loaded.resources)} / ${fmt(loaded.bundles)} / ${fmt(loaded.seconds, 1)}`, ''],
       ['  failed bundles', `${loaded.failures.length}`, '0'],
+      ...(cpu ? ([['  server CPU per resource', cpu, '']] as [string, string, string][]) : []),
       ...reads.flatMap(({ generator, result }): [string, string, string][] => [
         [`Read by id throughput (${generator})`, `${fmt(result.rps)} req/s`, '>= 5,000 req/s'],
         [`Read latency p50 / p90 / p99 (${generator})`, `${fmt(result.latencyMs.p50, 2)} / ${fmt(result.latencyMs.p90, 2)} / ${fmt(result.latencyMs.p99, 2)} ms`, 'p99 < 10 ms'],

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from './free-port';
@@ -16,7 +16,32 @@ export interface ServerProcess {
   /** Peak resident set size so far (VmHWM), in MiB. */
   peakRssMiB(): number;
   rssMiB(): number;
+  /** CPU milliseconds used so far by the server's main thread and by its other threads (Linux; empty elsewhere). */
+  threadCpuMs(): Map<string, number>;
   stop(): Promise<number | null>;
+}
+
+/** Kernel ticks per second for /proc stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_S = 100;
+
+/**
+ * utime + stime of pid's main thread and of all its other threads (worker threads, V8's GC and compiler
+ * threads, libuv's pool): Node threads carry no distinguishing names.
+ */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main thread' : 'other threads';
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
+      out.set(name, (out.get(name) ?? 0) + ms);
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return out;
 }
 
 function statusField(pid: number, field: string): number {
@@ -68,6 +93,7 @@ export async function startServer(env: Record<string, string>, compiled = false,
     },
     peakRssMiB: () => statusField(pid, 'VmHWM'),
     rssMiB: () => statusField(pid, 'VmRSS'),
+    threadCpuMs: () => threadCpu(pid),
     stop: () =>
       new Promise((done) => {
         if (child.exitCode !== null) return done(child.exitCode);
