@@ -11,6 +11,7 @@ export const nullSearchIndex: EmbeddedSearchIndex = {
   migrate() {},
   write() {},
   remove() {},
+  afterRollback() {},
   search(db: Database.Database, request: SearchRequest): EmbeddedSearchPage {
     if (request.filters.length > 0 || request.sort.length > 0 || request.compartment) {
       throw new Error('nullSearchIndex answers only searches without filters, sort or compartment');

@@ -22,6 +22,13 @@ export interface EmbeddedSearchIndex {
   remove(db: Database.Database, rid: number): void;
   /** The rids of current, non-deleted resources matching the request, for the requested page, in order. */
   search(db: Database.Database, request: SearchRequest): EmbeddedSearchPage;
+  /**
+   * Must be called after every rollback on `db` (ROLLBACK, ROLLBACK TO a savepoint, and the implicit ones of a
+   * better-sqlite3 transaction function that throws), before the connection is used again. The index caches
+   * rows it wrote itself (the ids of idx_param) per connection; a rollback can undo them, and SQLite may then
+   * hand the same id to another parameter. Cheap: it only forgets, the next write or search reads them again.
+   */
+  afterRollback(db: Database.Database): void;
 }
 
 export interface EmbeddedSearchPage {

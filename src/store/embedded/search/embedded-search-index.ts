@@ -64,6 +64,10 @@ export function createEmbeddedSearchIndex(
     remove(db, rid) {
       state(db).writer.remove(rid);
     },
+    afterRollback(db) {
+      // Prepared statements and the definitions-derived tables stay valid; only cached rows can be undone.
+      perDb.get(db)?.ids.clear();
+    },
     search(db, request: SearchRequest): EmbeddedSearchPage {
       const s = state(db);
       const prepare = (sql: string) => prepared(s, db, sql);

@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 /**
  * (resource type, parameter code) -> small integer, persisted in idx_param and cached per database.
  * Ids are created on first write; a search for a pair never written gets no id (it can match nothing).
+ * An id created inside a transaction that is then rolled back no longer exists, and SQLite reuses the
+ * integer for the next new pair: the owner must call clear() after every rollback on the connection.
  */
 export class ParamIds {
   private readonly cache = new Map<string, number>();
@@ -27,6 +29,11 @@ export class ParamIds {
       this.cache.set(key, id);
     }
     return id;
+  }
+
+  /** Forgets every cached id (after a rollback: some may have been undone). */
+  clear(): void {
+    this.cache.clear();
   }
 
   /** Existing ids for a code over several types (no row means nothing was ever indexed under it). */
