@@ -84,6 +84,15 @@ export class ResourceWalker {
       ctx.error('structure', 'Empty objects are not allowed in FHIR JSON', path);
       return;
     }
+    // Most objects carry no `_element` (primitive extension) key: skip the `_${key}` lookups then, as a
+    // property read with a freshly built key string costs more than the rest of the loop body.
+    let underscored = false;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i].charCodeAt(0) === 95 /* _ */) {
+        underscored = true;
+        break;
+      }
+    }
     let choices: Map<string, string> | undefined;
     for (const key of keys) {
       const field = node.fields.get(key);
@@ -103,11 +112,11 @@ export class ResourceWalker {
         }
         choices.set(field.choiceGroup, key);
       }
-      this.property(value[key], field, childPath, depth, ctx, field.primitive ? value[`_${key}`] : undefined);
+      this.property(value[key], field, childPath, depth, ctx, underscored && field.primitive ? value[`_${key}`] : undefined);
     }
     for (const req of node.required) {
       let count = 0;
-      for (const key of req.keys) count += presentCount(value[key], value[`_${key}`]);
+      for (const key of req.keys) count += presentCount(value[key], underscored ? value[`_${key}`] : undefined);
       if (count < req.min) {
         const label = req.keys.length > 1 ? req.label : req.keys[0];
         ctx.error('required', `Missing required element '${label}' (min ${req.min}, found ${count})`, `${path}.${label}`);
