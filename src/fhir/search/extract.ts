@@ -1,6 +1,7 @@
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import type { Definitions } from '../conformance/definitions';
 import { compileComposite, emitComposite, type CompiledComposite } from './extract-composite';
+import { compileExistsNotFalse } from './extract-exists';
 import { compilePath, rootType, splitUnion, UnsupportedExpression, type PathNode, type PathProgram } from './extract-path';
 import { TypeModel } from './extract-types';
 import { emitValue, type ValueContext } from './extract-values';
@@ -21,7 +22,8 @@ export interface CompiledParam {
   kind: string;
   param: SearchParameter;
   programs: PathProgram[];
-  /** How many of the programs use the fhirpath package (for diagnostics and the benchmark). */
+  /** How many of the programs use the fhirpath package (for diagnostics and the benchmark). A compiled
+   *  `exists() and != false` program is not counted: it defers to the package only on invalid shapes. */
   fallbacks: number;
 }
 
@@ -105,7 +107,8 @@ function compileType(
       if (root !== resourceType && root !== 'Resource' && root !== 'DomainResource') continue;
       try {
         if (!fastPath) throw new UnsupportedExpression(part);
-        programs.push(compilePath(model, resourceType, part));
+        const slow = () => fallback(part, param.type);
+        programs.push(compileExistsNotFalse(model, resourceType, part, slow) ?? compilePath(model, resourceType, part));
       } catch (e) {
         if (!(e instanceof UnsupportedExpression)) throw e;
         programs.push(fallback(part, param.type));
