@@ -22,7 +22,9 @@ export function localTarget(app: LucarneApp): ImportTarget {
         path: '',
         query: new URLSearchParams(),
         headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
-        body: bundle,
+        // A copy: the engine rewrites references of the entries it plans in place, and importFiles replays
+        // the same entries as a batch when a transaction fails.
+        body: structuredClone(bundle),
       });
       return { status: response.status, body: response.body as SubmitResult['body'] };
     },
