@@ -17,25 +17,54 @@ export function parseSafeJson(text: string): unknown {
   } catch (err) {
     throw badRequest(`Malformed JSON: ${(err as Error).message.slice(0, 200)}`);
   }
-  // The walk is only needed when a forbidden name (or an escape that could spell one) is in the text.
-  if (/proto|constructor|\\u/.test(text)) checkKeys(value, '');
+  // The walk is only needed when a forbidden name (or an escape that could spell one) is in the text. It
+  // runs without building paths; only a body that has such a key is walked again to name where.
+  if (/proto|constructor|\\u/.test(text) && hasForbiddenKey(value)) checkKeys(value, '');
   return value;
 }
 
-/** A string-level scan counting open brackets outside strings: linear, no recursion. */
+/**
+ * A string-level scan counting open brackets outside strings: linear, no recursion. Strings (most of a FHIR
+ * body, keys included) are skipped with indexOf to their closing quote rather than character by character.
+ */
 function checkDepth(text: string): void {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
+    if (c === 0x22) {
+      let end = text.indexOf('"', i + 1);
+      while (end >= 0 && escaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end < 0) return; // an unterminated string: no bracket after it counts, JSON.parse reports it
+      i = end;
+    } else if (c === 0x7b || c === 0x5b) {
       if (++depth > MAX_JSON_DEPTH) throw badRequest(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
+}
+
+/** Whether the quote at `at` is escaped: preceded by an odd run of backslashes (inside the string). */
+function escaped(text: string, at: number): boolean {
+  let k = at - 1;
+  while (text.charCodeAt(k) === 0x5c) k--;
+  return (at - 1 - k) % 2 === 1;
+}
+
+function hasForbiddenKey(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) stack.push(value[i]);
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return true;
+      stack.push((value as Record<string, unknown>)[key]);
+    }
+  }
+  return false;
 }
 
 function checkKeys(root: unknown, rootPath: string): void {
