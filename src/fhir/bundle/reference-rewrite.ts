@@ -13,28 +13,88 @@ function unknownUrn(entry: PlannedEntry, reference: string, where: string): Fhir
   ]);
 }
 
+/** A container being walked: where it is, built into a path string only when one is asked for. */
+interface Frame {
+  node: Record<string, unknown> | unknown[];
+  parent: Frame | undefined;
+  /** The key (object member) or index (array item) of this container in its parent. */
+  slot: string | number;
+  /** The object key the strings of this container belong to: its own key, or for an array item the key of
+   *  the nearest object member above the arrays (`given` for the strings of `name[0].given`). */
+  key: string;
+  path?: string;
+}
+
+function framePath(frame: Frame): string {
+  if (frame.path !== undefined) return frame.path;
+  const unbuilt: Frame[] = [];
+  let f: Frame | undefined = frame;
+  for (; f && f.path === undefined; f = f.parent) unbuilt.push(f);
+  let path = f?.path ?? '';
+  for (let i = unbuilt.length - 1; i >= 0; i--) {
+    const u = unbuilt[i];
+    path = u.parent === undefined ? '' : typeof u.slot === 'number' ? `${path}[${u.slot}]` : `${path}.${u.slot}`;
+    u.path = path;
+  }
+  return path;
+}
+
+/** The path of a member of a container (`.subject.reference`, `.name[0].given[1]`). */
+function slotPath(frame: Frame, slot: string | number): string {
+  return typeof slot === 'number' ? `${framePath(frame)}[${slot}]` : `${framePath(frame)}.${slot}`;
+}
+
+/** What a string's key is under an array, as the path would say it (any key, even one holding '.' or '['). */
+function arrayKey(frame: Frame, slot: string): string {
+  if (!slot.includes('.') && !slot.includes('[')) return slot;
+  return /\.([^.[]+)(\[\d+\])*$/.exec(slotPath(frame, slot))?.[1] ?? '';
+}
+
+type StringVisitor = (value: string, key: string, frame: Frame, slot: string | number) => string | undefined;
+
 /**
  * Visits every string of a JSON value, however deep, without recursion (so a hostile nesting depth cannot
- * exhaust the stack). `visit` returns a replacement or undefined to keep the value.
+ * exhaust the stack), members in order, then the containers met, last met first. No path string is built
+ * unless the visitor asks for one (slotPath): walking is most of the cost of rewriting.
  */
-export function rewriteStrings(root: unknown, visit: (value: string, key: string, path: string) => string | undefined): void {
-  const stack: { node: Record<string, unknown> | unknown[]; path: string }[] = [];
-  if (typeof root === 'object' && root !== null) stack.push({ node: root as Record<string, unknown>, path: '' });
+function walkStrings(root: unknown, visit: StringVisitor): void {
+  if (typeof root !== 'object' || root === null) return;
+  const stack: Frame[] = [{ node: root as Frame['node'], parent: undefined, slot: '', key: '', path: '' }];
   while (stack.length > 0) {
-    const { node, path } = stack.pop() as (typeof stack)[number];
-    const isArray = Array.isArray(node);
+    const frame = stack.pop() as Frame;
+    const node = frame.node;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const value: unknown = node[i];
+        if (typeof value === 'string') {
+          const replacement = visit(value, frame.key, frame, i);
+          if (replacement !== undefined) node[i] = replacement;
+        } else if (typeof value === 'object' && value !== null) {
+          stack.push({ node: value as Frame['node'], parent: frame, slot: i, key: frame.key });
+        }
+      }
+      continue;
+    }
     for (const key of Object.keys(node)) {
-      const value = (node as Record<string, unknown>)[key];
-      const childPath = isArray ? `${path}[${key}]` : `${path}.${key}`;
+      const value = node[key];
       if (typeof value === 'string') {
-        const parentKey = isArray ? (/\.([^.[]+)(\[\d+\])*$/.exec(path)?.[1] ?? '') : key;
-        const replacement = visit(value, parentKey, childPath);
-        if (replacement !== undefined) (node as Record<string, unknown>)[key] = replacement;
+        const replacement = visit(value, key, frame, key);
+        if (replacement !== undefined) node[key] = replacement;
       } else if (typeof value === 'object' && value !== null) {
-        stack.push({ node: value as Record<string, unknown>, path: childPath });
+        const arrayItemsKey = Array.isArray(value) ? arrayKey(frame, key) : key;
+        stack.push({ node: value as Frame['node'], parent: frame, slot: key, key: arrayItemsKey });
       }
     }
   }
+}
+
+/**
+ * Visits every string of a JSON value, however deep, without recursion (so a hostile nesting depth cannot
+ * exhaust the stack). `visit` returns a replacement or undefined to keep the value; `key` is the object key
+ * the string is under (for an array item, the array's), `path` where it is (`.subject.reference`).
+ */
+export function rewriteStrings(root: unknown, visit: (value: string, key: string, path: string) => string | undefined): void {
+  walkStrings(root, (value, key, frame, slot) => visit(value, key, slotPath(frame, slot)));
 }
 
 /**
@@ -45,10 +105,10 @@ export function rewriteStrings(root: unknown, visit: (value: string, key: string
  */
 export function rewriteEntryReferences(entry: PlannedEntry, identities: IdentityMap): void {
   if (!entry.resource) return;
-  rewriteStrings(entry.resource, (value, key, path) => {
+  walkStrings(entry.resource, (value, key, frame, slot) => {
     const direct = identities.get(value);
     if (direct !== undefined) return direct;
-    if (key === 'reference' && value.startsWith('urn:uuid:')) throw unknownUrn(entry, value, path);
+    if (key === 'reference' && value.startsWith('urn:uuid:')) throw unknownUrn(entry, value, slotPath(frame, slot));
     if (key === 'div' && value.includes('urn:')) {
       return value.replace(NARRATIVE_LINK, (match, attr: string, target: string) => {
         const mapped = identities.get(target);
