@@ -33,7 +33,7 @@ const ALPHABET = ['a', 'Z', '0', '9', '-', '.', '_', '/', ':', ' ', '\t', '\n', 
 /** A small deterministic generator, so a failure can be replayed. */
 function* strings(count: number): Generator<string> {
   let seed = 12345;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) >>> 16;
   for (let n = 0; n < count; n++) {
     const length = next() % 8;
     let s = '';
