@@ -1,4 +1,6 @@
-import { rewriteStrings } from './reference-rewrite';
+import { FhirError } from '../../kernel/errors';
+import type { PlannedEntry } from './bundle-plan';
+import { rewriteEntryReferences, rewriteStrings } from './reference-rewrite';
 
 /**
  * The straightforward walk rewriteStrings replaced (it built every path up front): the visits, their keys,
@@ -28,7 +30,7 @@ function referenceWalk(root: unknown, visit: (value: string, key: string, path: 
 function generate(seed: number): unknown {
   let s = seed;
   const next = (n: number) => ((s = (s * 1103515245 + 12345) % 2147483648) >>> 16) % n;
-  const KEYS = ['reference', 'div', 'name', 'given', 'a.b', 'x[0]', '', 'c]', 'url', 'value'];
+  const KEYS = ['reference', 'div', 'name', 'given', 'a.b', 'x[0]', '', 'c]', 'url', 'value', 'x.reference', 'reference[1]'];
   const make = (depth: number): unknown => {
     const kind = depth > 5 ? next(3) : next(6);
     if (kind === 0) return `urn:uuid:${next(4)}`;
@@ -56,6 +58,34 @@ describe('rewriteStrings', () => {
       referenceWalk(b, (value, key, path) => (theirs.push(`${path} ${key} ${value}`), replace(value)));
       expect(ours).toEqual(theirs);
       expect(a).toEqual(b);
+    }
+  });
+
+  it('rewriteEntryReferences (paths built only for errors) rewrites and refuses as the plain walk would', () => {
+    const identities = new Map([['urn:uuid:1', 'Patient/1']]);
+    for (let seed = 1; seed <= 500; seed++) {
+      const doc = generate(seed);
+      const expected = structuredClone(doc);
+      let expectedError: string | undefined;
+      try {
+        referenceWalk(expected, (value, key, path) => {
+          const direct = identities.get(value);
+          if (direct !== undefined) return direct;
+          if (key === 'reference' && value.startsWith('urn:uuid:')) throw new Error(path);
+          return undefined;
+        });
+      } catch (e) {
+        expectedError = `Bundle.entry[0].resource${(e as Error).message}`;
+      }
+      const entry = { index: 0, method: 'POST', url: 'Basic', resource: doc } as unknown as PlannedEntry;
+      let error: string | undefined;
+      try {
+        rewriteEntryReferences(entry, identities);
+      } catch (e) {
+        error = (e as FhirError).issues[0].expression?.[0];
+      }
+      expect(error).toEqual(expectedError);
+      if (!expectedError) expect(doc).toEqual(expected);
     }
   });
 

@@ -44,10 +44,11 @@ function slotPath(frame: Frame, slot: string | number): string {
   return typeof slot === 'number' ? `${framePath(frame)}[${slot}]` : `${framePath(frame)}.${slot}`;
 }
 
-/** What a string's key is under an array, as the path would say it (any key, even one holding '.' or '['). */
-function arrayKey(frame: Frame, slot: string): string {
-  if (!slot.includes('.') && !slot.includes('[')) return slot;
-  return /\.([^.[]+)(\[\d+\])*$/.exec(slotPath(frame, slot))?.[1] ?? '';
+/** The key of the strings of an array held by member `key`, as its path says it: `key` itself unless it
+ *  holds '.' or '[' (no FHIR key does), then the last `.name` of the path. */
+function arrayItemsKey(key: string, path: () => string): string {
+  if (!key.includes('.') && !key.includes('[')) return key;
+  return /\.([^.[]+)(\[\d+\])*$/.exec(path())?.[1] ?? '';
 }
 
 type StringVisitor = (value: string, key: string, frame: Frame, slot: string | number) => string | undefined;
@@ -81,8 +82,8 @@ function walkStrings(root: unknown, visit: StringVisitor): void {
         const replacement = visit(value, key, frame, key);
         if (replacement !== undefined) node[key] = replacement;
       } else if (typeof value === 'object' && value !== null) {
-        const arrayItemsKey = Array.isArray(value) ? arrayKey(frame, key) : key;
-        stack.push({ node: value as Frame['node'], parent: frame, slot: key, key: arrayItemsKey });
+        const itemsKey = Array.isArray(value) ? arrayItemsKey(key, () => slotPath(frame, key)) : key;
+        stack.push({ node: value as Frame['node'], parent: frame, slot: key, key: itemsKey });
       }
     }
   }
@@ -94,7 +95,35 @@ function walkStrings(root: unknown, visit: StringVisitor): void {
  * the string is under (for an array item, the array's), `path` where it is (`.subject.reference`).
  */
 export function rewriteStrings(root: unknown, visit: (value: string, key: string, path: string) => string | undefined): void {
-  walkStrings(root, (value, key, frame, slot) => visit(value, key, slotPath(frame, slot)));
+  // Every visit gets its path here: a plain walk carrying path strings costs less than frames.
+  const stack: { node: Record<string, unknown> | unknown[]; path: string; key: string }[] = [];
+  if (typeof root === 'object' && root !== null) stack.push({ node: root as Record<string, unknown>, path: '', key: '' });
+  while (stack.length > 0) {
+    const { node, path, key: itemsKey } = stack.pop() as (typeof stack)[number];
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const value: unknown = node[i];
+        if (typeof value === 'string') {
+          const replacement = visit(value, itemsKey, `${path}[${i}]`);
+          if (replacement !== undefined) node[i] = replacement;
+        } else if (typeof value === 'object' && value !== null) {
+          stack.push({ node: value as Record<string, unknown>, path: `${path}[${i}]`, key: itemsKey });
+        }
+      }
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      const value = node[key];
+      const childPath = `${path}.${key}`;
+      if (typeof value === 'string') {
+        const replacement = visit(value, key, childPath);
+        if (replacement !== undefined) node[key] = replacement;
+      } else if (typeof value === 'object' && value !== null) {
+        const arrayKey = Array.isArray(value) ? arrayItemsKey(key, () => childPath) : key;
+        stack.push({ node: value as Record<string, unknown>, path: childPath, key: arrayKey });
+      }
+    }
+  }
 }
 
 /**
