@@ -135,6 +135,12 @@ function varietyResources(prng: Prng, existing: Stored[]): Stored[] {
       ...effective,
       ...(prng.chance(0.85) ? { valueQuantity: { value, ...c.unit } } : prng.chance(0.5) ? { valueString: `Résultat ${prng.pick(['normal', 'élevé', 'à contrôler'])}` } : {}),
       ...(prng.chance(0.4) ? { performer: [reference(prng, 'Practitioner', practitioners)] } : {}),
+      // Components (for the combo-* parameters) draw nothing from prng: the rest of the data stays as it was.
+      ...(n % 3 === 0 ? { component: [
+        { code: { coding: [{ system: LOINC, code: '8462-4', display: 'Diastolic blood pressure' }] },
+          valueQuantity: { value: Math.round(value / 2), unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } },
+        { code: { coding: [{ system: LOINC, code: CODES[n % CODES.length].code }], text: 'Composante' } },
+      ] } : {}),
     } as Stored);
   }
   for (let n = 1; n <= 60; n++) {

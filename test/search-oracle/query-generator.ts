@@ -12,7 +12,7 @@ export interface OracleQuery {
 /** The parameters exercised per type (every kind and the awkward expressions: `as`, resolve(), unions). */
 export const PARAMETERS: Record<string, string[]> = {
   Patient: ['name', 'family', 'given', 'address-city', 'birthdate', 'death-date', 'gender', 'identifier', 'telecom', 'active', 'general-practitioner', 'organization', '_profile'],
-  Observation: ['code', 'category', 'status', 'subject', 'patient', 'date', 'value-quantity', 'value-string', 'performer', 'encounter', 'identifier', 'based-on', 'focus'],
+  Observation: ['code', 'category', 'status', 'subject', 'patient', 'date', 'value-quantity', 'value-string', 'performer', 'encounter', 'identifier', 'based-on', 'focus', 'combo-code', 'combo-value-quantity'],
   ImagingStudy: ['started', 'modality', 'subject', 'patient', 'endpoint', 'identifier', 'status', 'basedon', 'encounter', 'referrer', 'interpreter', 'bodysite', 'series'],
   ServiceRequest: ['code', 'authored', 'occurrence', 'requester', 'subject', 'patient', 'identifier', 'status', 'intent', 'instantiates-uri', 'encounter', 'performer', 'category'],
   DiagnosticReport: ['code', 'date', 'issued', 'subject', 'patient', 'result', 'status', 'category', 'based-on', 'encounter', 'performer', 'results-interpreter'],

@@ -9,11 +9,18 @@ import type { ParamIds } from './param-ids';
  * semantics (an Observation with component A=1 and component B=2 does not match A=2$B=1...).
  */
 export function compileComposite(filter: SearchFilter, types: readonly string[], ids: ParamIds, alias: string): Sql {
+  // A union parameter (union-params.ts) is matched part by part: `grp` numbers the elements of one code only.
+  const codes = new Map<string, string[]>();
+  for (const type of types) {
+    for (const code of ids.storedCodes(type, filter.code)) codes.set(code, [...(codes.get(code) ?? []), type]);
+  }
   const selects: Sql[] = [];
   for (const value of filter.values) {
     if (value.kind !== 'composite') continue;
-    const select = compositeSelect(filter.code, value.components, types, ids);
-    if (select) selects.push(select);
+    for (const [code, codeTypes] of codes) {
+      const select = compositeSelect(code, value.components, codeTypes, ids);
+      if (select) selects.push(select);
+    }
   }
   if (selects.length === 0) return FALSE;
   return {

@@ -59,10 +59,10 @@ export function compileFilter(filter: SearchFilter, types: readonly string[], id
     result.rids = { text: selects.map((x) => x.text).join(' UNION ALL '), args: result.args };
     result.prior = DRIVING_KINDS.indexOf(kind);
   }
-  if (!negate && pids.length === 1 && alternatives.length === 1 && alternatives[0].ordered) {
+  if (!negate && alternatives.length === 1 && alternatives[0].ordered) {
     const [d] = filter.values.flatMap((v) => valueConditions(v, modifier, 'd.'));
     result.ordered = true;
-    result.driver = { table, where: { text: `d.param_id = ? AND ${d.text}`, args: [pids[0], ...d.args] } };
+    result.driver = { table, where: pids.map((pid) => ({ text: `d.param_id = ? AND ${d.text}`, args: [pid, ...d.args] })) };
   }
   return result;
 }

@@ -113,27 +113,50 @@ function chooseDriver(conditions: readonly Sql[], estimate?: DriverEstimate): nu
  * and stop after the page (GROUP BY folds a resource's several entries under the same key, in index order).
  */
 function orderedPage(
-  driver: { table: string; where: Sql }, where: Sql[], keyset: Sql | undefined, reverse: boolean, limit: number[],
+  driver: { table: string; where: Sql[] }, where: Sql[], keyset: Sql | undefined, reverse: boolean, limit: number[],
 ): Sql {
-  const conditions = [driver.where, ...where];
   // keysetCondition names r.rid; on d.rid the cursor is a start point in the driving index range.
-  if (keyset) conditions.push({ text: keyset.text.replaceAll('r.rid', 'd.rid'), args: keyset.args });
+  const start: Sql[] = keyset ? [{ text: keyset.text.replaceAll('r.rid', 'd.rid'), args: keyset.args }] : [];
+  const desc = reverse ? ' DESC' : '';
+  if (driver.where.length === 1) {
+    const conditions = [driver.where[0], ...where, ...start];
+    return {
+      text:
+        `SELECT d.rid AS rid FROM ${driver.table} d CROSS JOIN resources r ON r.rid = d.rid ` +
+        `WHERE ${conditions.map((c) => c.text).join(' AND ')} GROUP BY d.rid ORDER BY d.rid${desc} LIMIT ? OFFSET ?`,
+      args: [...conditions.flatMap((c) => c.args), ...limit],
+    };
+  }
+  // Several ranges (a union parameter's part ids): SQLite merges the ordered ranges (MERGE (UNION) in a
+  // co-routine), so the page still stops after `limit` rows instead of sorting every match.
+  const arms = driver.where.map((w) => and([w, ...start]));
   return {
     text:
-      `SELECT d.rid AS rid FROM ${driver.table} d CROSS JOIN resources r ON r.rid = d.rid ` +
-      `WHERE ${conditions.map((c) => c.text).join(' AND ')} GROUP BY d.rid ORDER BY d.rid${reverse ? ' DESC' : ''} LIMIT ? OFFSET ?`,
-    args: [...conditions.flatMap((c) => c.args), ...limit],
+      `SELECT d.rid AS rid FROM (${arms.map((a) => `SELECT d.rid AS rid FROM ${driver.table} d WHERE ${a.text}`).join(' UNION ')} ` +
+      `ORDER BY 1${desc}) d CROSS JOIN resources r ON r.rid = d.rid ` +
+      `${where.length > 0 ? `WHERE ${where.map((c) => c.text).join(' AND ')} ` : ''}ORDER BY d.rid${desc} LIMIT ? OFFSET ?`,
+    args: [...arms.flatMap((a) => a.args), ...where.flatMap((c) => c.args), ...limit],
   };
+}
+
+function and(parts: Sql[]): Sql {
+  return { text: parts.map((p) => p.text).join(' AND '), args: parts.flatMap((p) => p.args) };
 }
 
 /**
  * A lone driving filter: count its index entries without touching resources (param ids are per type and a
  * deleted resource's entries are removed with it).
  */
-function countFromIndex(driver: { table: string; where: Sql }): Sql {
+function countFromIndex(driver: { table: string; where: Sql[] }): Sql {
+  if (driver.where.length === 1) {
+    return {
+      text: `SELECT COUNT(*) AS n FROM (SELECT d.rid FROM ${driver.table} d WHERE ${driver.where[0].text} GROUP BY d.rid)`,
+      args: driver.where[0].args,
+    };
+  }
   return {
-    text: `SELECT COUNT(*) AS n FROM (SELECT d.rid FROM ${driver.table} d WHERE ${driver.where.text} GROUP BY d.rid)`,
-    args: driver.where.args,
+    text: `SELECT COUNT(*) AS n FROM (${driver.where.map((w) => `SELECT d.rid FROM ${driver.table} d WHERE ${w.text}`).join(' UNION ')})`,
+    args: driver.where.flatMap((w) => w.args),
   };
 }
 

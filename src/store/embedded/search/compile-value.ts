@@ -12,8 +12,11 @@ export interface Sql {
   ordered?: boolean;
   /** The same condition as a per-row probe on the index primary key (for a filter that does not drive). */
   probe?: Sql;
-  /** For an ordered filter: its index table and conditions on the alias `d`, to drive a page in rid order. */
-  driver?: { table: string; where: Sql };
+  /**
+   * For an ordered filter: its index table and conditions on the alias `d`, to drive a page in rid order;
+   * several (one per param id, for a union parameter) are merged in rid order.
+   */
+  driver?: { table: string; where: Sql[] };
   /** The filter is an `_id` condition on the resources row (drives through resources' (type, id)). */
   byId?: boolean;
   /** For a driving filter: a SELECT of its matching rids, used to estimate its size when several could drive. */

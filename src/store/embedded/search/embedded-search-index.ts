@@ -10,6 +10,7 @@ import { findIncluded, MAX_INCLUDED } from './include-query';
 import { migrateIndex } from './index-schema';
 import { IndexWriter } from './index-writer';
 import { ParamIds } from './param-ids';
+import { deleteAliasRows, findParamAliases } from './union-params';
 
 interface PerDb {
   ids: ParamIds;
@@ -42,11 +43,12 @@ export function createEmbeddedSearchIndex(
   options: EmbeddedSearchIndexOptions = {},
 ): EmbeddedSearchIndex & { extractor: Extractor } {
   const extractor = options.extractor ?? createExtractor(definitions, options);
+  const aliases = findParamAliases(definitions, extractor);
   const perDb = new WeakMap<Database.Database, PerDb>();
   const state = (db: Database.Database): PerDb => {
     let s = perDb.get(db);
     if (!s) {
-      const ids = new ParamIds(db);
+      const ids = new ParamIds(db, aliases);
       s = { ids, writer: new IndexWriter(db, ids), statements: new Map() };
       perDb.set(db, s);
     }
@@ -57,6 +59,7 @@ export function createEmbeddedSearchIndex(
     extractor,
     migrate(db) {
       migrateIndex(db);
+      deleteAliasRows(db, aliases);
     },
     write(db, rid, resource: Resource) {
       state(db).writer.replace(rid, resource.resourceType, extractor.extract(resource));
@@ -65,7 +68,7 @@ export function createEmbeddedSearchIndex(
       state(db).writer.remove(rid);
     },
     afterRollback(db) {
-      // Prepared statements and the definitions-derived tables stay valid; only cached rows can be undone.
+      // Prepared statements and the union parameters stay valid; only cached rows can be undone.
       perDb.get(db)?.ids.clear();
     },
     search(db, request: SearchRequest): EmbeddedSearchPage {

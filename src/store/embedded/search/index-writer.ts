@@ -44,6 +44,7 @@ export class IndexWriter {
 
   insert(rid: number, resourceType: string, entries: readonly IndexEntry[]): void {
     const rows = new Map<IndexEntry['kind'], unknown[]>();
+    const idOf = this.params.writeIds(resourceType);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i];
       // The extractor does not deduplicate (a Set of keys cost it a fifth of its time). An exact duplicate
@@ -51,7 +52,8 @@ export class IndexWriter {
       // a token alternating with its `:text`): 13 % of the ingest data set's entries, all caught by these two
       // comparisons. Any other duplicate is still dropped by INSERT OR IGNORE.
       if ((i > 0 && sameEntry(e, entries[i - 1])) || (i > 1 && sameEntry(e, entries[i - 2]))) continue;
-      const p = this.params.ensure(resourceType, e.code);
+      const p = idOf(e.code);
+      if (p === 0) continue; // a union parameter's code: its parts' rows answer it
       let args = rows.get(e.kind);
       if (!args) rows.set(e.kind, (args = []));
       switch (e.kind) {
