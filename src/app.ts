@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type { Resource } from '@medplum/fhirtypes';
 import type { LucarneConfig } from './config/config';
 import { CONFORMANCE_FOLDERS, readConformanceFolders } from './config/conformance-folders';
 import { registerBundlePatchValidate } from './fhir/bundle/register-routes';
@@ -17,7 +18,7 @@ import { monotonicClock, systemClock, type Clock } from './kernel/clock';
 import { FhirError } from './kernel/errors';
 import { uuidGenerator, type IdGenerator } from './kernel/id-generator';
 import { silentLogger } from './kernel/logger';
-import { openEmbeddedStore, type Durability } from './store/embedded/embedded-store';
+import { openEmbeddedStore, openEmbeddedStoreWithWriterThread, type Durability } from './store/embedded/embedded-store';
 import { createEmbeddedSearchIndex } from './store/embedded/search/embedded-search-index';
 import { openMongoStore } from './store/mongo/mongo-store';
 import type { FhirStore } from './store/store';
@@ -62,7 +63,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   for (const skipped of conformance.skipped) logger.warn(skipped, 'conformance file skipped');
   const definitions = loadDefinitions({ extra: conformance.resources });
   const validator = createValidator(definitions);
-  const store = await openStore(config, definitions, clock, logger, options.durability);
+  const store = await openStore(config, definitions, conformance.resources, clock, logger, options.durability);
   const router = createFhirRouter();
   registerBundlePatchValidate(router);
   const terminology = new TerminologyService(definitions, conformance.resources, () => clock.now());
@@ -103,6 +104,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
 async function openStore(
   config: LucarneConfig,
   definitions: Definitions,
+  conformance: Resource[],
   clock: Clock,
   logger: Logger,
   durability: Durability | undefined,
@@ -116,11 +118,14 @@ async function openStore(
       logger: logger.child({ component: 'mongo-store' }),
     });
   }
-  return openEmbeddedStore({
+  const options = {
     dataDir: resolve(config.dataDir),
     index: createEmbeddedSearchIndex(definitions, { baseUrl: config.baseUrl }),
     clock: monotonicClock(clock),
     logger,
     durability,
-  });
+  };
+  if (!config.writerThread) return openEmbeddedStore(options);
+  // The thread loads the same definitions (R4 plus the conformance folders) for its own index.
+  return openEmbeddedStoreWithWriterThread(options, { kind: 'fhir', extra: conformance, baseUrl: config.baseUrl });
 }

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
 
   const config: LucarneConfig = {
     port: 0, host: '127.0.0.1', dataDir: built.dataDir, baseUrl: 'http://127.0.0.1/fhir', maxBodyBytes: 1 << 24,
-    corsOrigins: ['*'], logLevel: 'silent', allowMultipleDelete: false, defaultPageSize: 20, maxPageSize: 1000,
+    corsOrigins: ['*'], logLevel: 'silent', writerThread: false, allowMultipleDelete: false, defaultPageSize: 20, maxPageSize: 1000,
     shutdownTimeoutMs: 1000,
   };
   const app = await createApp(config, { durability: 'normal' });

@@ -75,6 +75,12 @@ export const settingsSchema = {
     'x-env': 'LOG_LEVEL',
     description: 'Log level of the JSON logs (fatal, error, warn, info, debug, trace, silent).',
   },
+  writerThread: {
+    type: 'boolean',
+    default: true,
+    'x-env': 'LUCARNE_WRITER_THREAD',
+    description: 'Whether the embedded store runs its writes in a worker thread (a second core does the SQLite work of every write); false keeps them on the event loop.',
+  },
   allowMultipleDelete: {
     type: 'boolean',
     default: false,

@@ -19,6 +19,8 @@ export interface LucarneConfig {
   corsOrigins: string[];
   /** pino log level (LOG_LEVEL, default info). */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Whether the embedded store writes from a worker thread, on a second core (LUCARNE_WRITER_THREAD, default true). */
+  writerThread: boolean;
   /** Whether a conditional delete may delete several resources (LUCARNE_ALLOW_MULTIPLE_DELETE). */
   allowMultipleDelete: boolean;
   /** Default and maximum page sizes of searches and histories. */

@@ -10,16 +10,27 @@ export class AsyncMutex {
     return this.held;
   }
 
-  async run<T>(fn: () => Promise<T> | T): Promise<T> {
+  /** Waits for the lock; the returned function releases it (calling it again does nothing). */
+  async acquire(): Promise<() => void> {
     const previous = this.tail;
     let release!: () => void;
     this.tail = new Promise<void>((resolve) => (release = resolve));
     await previous;
     this.held = true;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.held = false;
+      release();
+    };
+  }
+
+  async run<T>(fn: () => Promise<T> | T): Promise<T> {
+    const release = await this.acquire();
     try {
       return await fn();
     } finally {
-      this.held = false;
       release();
     }
   }

@@ -73,6 +73,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     maxBodyBytes: 1024 * 1024,
     corsOrigins: ['*'],
     logLevel: 'silent',
+    writerThread: false,
     allowMultipleDelete: false,
     defaultPageSize: 20,
     maxPageSize: 1000,

@@ -23,7 +23,7 @@ describeMongo('REST over the MongoDB store', () => {
     store = await openTestStore('rest', { clock, baseUrl: BASE });
     const config: LucarneConfig = {
       port: 0, host: '127.0.0.1', dataDir: '/nonexistent', baseUrl: BASE, maxBodyBytes: 1024 * 1024, corsOrigins: ['*'],
-      logLevel: 'silent', allowMultipleDelete: false, defaultPageSize: 20, maxPageSize: 1000, shutdownTimeoutMs: 1000,
+      logLevel: 'silent', writerThread: false, allowMultipleDelete: false, defaultPageSize: 20, maxPageSize: 1000, shutdownTimeoutMs: 1000,
     };
     const ctx: ServerContext = {
       config, definitions, store, validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),

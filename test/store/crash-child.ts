@@ -1,17 +1,19 @@
 /**
  * Child process of crash.test.ts. Opens the store in argv[2], acknowledges `baseline` single creates one by
  * one, then runs one large transaction (an update of Patient/anchor plus `size` Observation creates),
- * reporting progress on stdout so that the parent can SIGKILL it at a chosen moment.
+ * reporting progress on stdout so that the parent can SIGKILL it at a chosen moment. argv[6] 'thread' runs
+ * the writer in its worker thread (the server's default), anything else on the event loop.
  */
-import { openEmbeddedStore } from '../../src/store/embedded/embedded-store';
+import { openEmbeddedStore, openEmbeddedStoreWithWriterThread } from '../../src/store/embedded/embedded-store';
 import { nullSearchIndex } from '../../src/store/embedded/null-search-index';
 
 async function main(): Promise<void> {
-  const [dataDir, run, baselineArg, sizeArg] = process.argv.slice(2);
+  const [dataDir, run, baselineArg, sizeArg, writer] = process.argv.slice(2);
   const baseline = Number(baselineArg);
   const size = Number(sizeArg);
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  const store = openEmbeddedStore({ dataDir, index: nullSearchIndex });
+  const options = { dataDir, index: nullSearchIndex };
+  const store = writer === 'thread' ? await openEmbeddedStoreWithWriterThread(options, { kind: 'none' }) : openEmbeddedStore(options);
   for (let i = 0; i < baseline; i++) {
     await store.create({ resourceType: 'Patient', id: `r${run}-b${i}`, active: true });
     say(`ack r${run}-b${i}`);

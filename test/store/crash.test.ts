@@ -15,11 +15,11 @@ interface RunOutcome {
 }
 
 /** Runs the child and SIGKILLs it as soon as a stdout line satisfies `killWhen` (never, if it never does). */
-function runChild(dataDir: string, run: number, killWhen: (line: string) => boolean, delayMs = 0): Promise<RunOutcome> {
+function runChild(writer: string, dataDir: string, run: number, killWhen: (line: string) => boolean, delayMs = 0): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(__dirname, 'crash-child.ts'), dataDir, String(run), String(BASELINE), String(TX_SIZE)],
+      ['--import', 'tsx', join(__dirname, 'crash-child.ts'), dataDir, String(run), String(BASELINE), String(TX_SIZE), writer],
       { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(__dirname, '..', '..') },
     );
     const outcome: RunOutcome = { acked: [], sawCommitted: false, killed: false };
@@ -49,7 +49,8 @@ function runChild(dataDir: string, run: number, killWhen: (line: string) => bool
   });
 }
 
-describe('crash safety (kill -9 of a real process)', () => {
+// Acknowledged means flushed: on the event loop and in the writer thread, whose commits are flushed off-thread.
+describe.each(['event loop', 'thread'])('crash safety (kill -9 of a real process), writer on the %s', (writer) => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'lucarne-crash-'));
@@ -74,7 +75,7 @@ describe('crash safety (kill -9 of a real process)', () => {
 
   moments.forEach((moment, run) => {
     it(`keeps all or none of the transaction when killed ${moment.label}`, async () => {
-      const outcome = await runChild(dir, run, moment.when, moment.delayMs);
+      const outcome = await runChild(writer, dir, run, moment.when, moment.delayMs);
       allAcked.push(...outcome.acked);
       const store = openEmbeddedStore({ dataDir: dir, index: nullSearchIndex });
       try {

@@ -5,3 +5,4 @@ import { createEmbeddedSearchIndex } from '../../src/store/embedded/search/embed
 /** The whole FhirStore contract again, with the production search index writing its rows in every write. */
 const definitions = loadDefinitions();
 describeEmbeddedStoreContract('embedded (real search index)', () => createEmbeddedSearchIndex(definitions));
+describeEmbeddedStoreContract('embedded (real search index, writer thread)', () => createEmbeddedSearchIndex(definitions), { kind: 'fhir' });

@@ -94,6 +94,37 @@ function checkAssigned(entry: PlannedEntry, response: FhirResponse, id: string |
 }
 
 /**
+ * Whether an entry is a single store write by identity: a POST to a type without ifNoneExist, or a PUT or
+ * DELETE of Type/id. Such entries of one step may run at once: R4 leaves the order within a step to the
+ * server, their identities differ (checkOverlap) and none reads what another writes. With a writer thread,
+ * their writes then travel together instead of waiting for each other's round trip.
+ */
+function independent(entry: PlannedEntry): boolean {
+  if ([...entry.query.keys()].length > 0) return false;
+  const parts = entry.path.split('/');
+  if (entry.method === 'POST') return parts.length === 1 && !entry.headers['if-none-exist'];
+  if (entry.method === 'PUT' || entry.method === 'DELETE') return parts.length === 2 && !parts[1].startsWith('$');
+  return false;
+}
+
+/**
+ * Runs the entries in order, except that consecutive independent entries of the same method run together.
+ * On failure, the first failing entry in order is the transaction's error.
+ */
+async function runInOrder(entries: PlannedEntry[], run: (entry: PlannedEntry) => Promise<FhirResponse>, responses: Map<number, FhirResponse>): Promise<void> {
+  for (let i = 0; i < entries.length; ) {
+    let j = i + 1;
+    if (independent(entries[i])) while (j < entries.length && entries[j].method === entries[i].method && independent(entries[j])) j++;
+    const settled = await Promise.allSettled(entries.slice(i, j).map(run));
+    for (const [k, outcome] of settled.entries()) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      responses.set(entries[i + k].index, outcome.value);
+    }
+    i = j;
+  }
+}
+
+/**
  * Runs a transaction Bundle inside ONE store transaction: either every entry is written or none is.
  * Order (R4 http.html#trules): DELETE, POST, PUT/PATCH, GET/HEAD; the response keeps the submitted order.
  */
@@ -104,9 +135,7 @@ export async function runTransaction(ctx: ServerContext, plan: BundlePlan, dispa
   const responses = new Map<number, FhirResponse>();
   await ctx.store.transaction(async (tx) => {
     const ordered = transactionOrder(plan.entries);
-    for (const entry of ordered.filter((e) => e.method === 'DELETE')) {
-      responses.set(entry.index, await runEntry(ctx, entry, tx, dispatch));
-    }
+    await runInOrder(ordered.filter((e) => e.method === 'DELETE'), (entry) => runEntry(ctx, entry, tx, dispatch), responses);
     const rest = ordered.filter((e) => e.method !== 'DELETE');
     const { identities, assigned } = await resolveIdentities(ctx, tx, rest);
     checkOverlap(ordered, identities);
@@ -115,12 +144,12 @@ export async function runTransaction(ctx: ServerContext, plan: BundlePlan, dispa
       rewriteEntryReferences(entry, identities);
       await resolveConditionalReferences(ctx, tx, entry);
     }
-    for (const entry of rest) {
+    await runInOrder(rest, async (entry) => {
       const id = assigned.get(entry.index);
       const response = await runEntry(withId(ctx, id), entry, tx, dispatch);
       checkAssigned(entry, response, id);
-      responses.set(entry.index, response);
-    }
+      return response;
+    }, responses);
   });
   return {
     resourceType: 'Bundle',

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
@@ -7,11 +6,16 @@ import { monotonicClock, type Clock } from '../../kernel/clock';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
 import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import { AsyncMutex } from '../../kernel/async-mutex';
+import { inProcessWriter } from './in-process-writer';
 import { ResourceRepository } from './resource-repository';
-import { migrate } from './schema';
 import type { EmbeddedSearchIndex } from './search-index';
+import { startWriterThread, type IndexRecipe } from './thread-writer';
 import { TransactionView } from './transaction-view';
 import { WalCheckpointer } from './wal-checkpointer';
+import { isAborted, type Writer } from './writer';
+import { WriterConnection, type Durability } from './writer-connection';
+
+export type { Durability } from './writer-connection';
 
 /** The few logger methods the store uses (a pino Logger fits). */
 export interface StoreLogger {
@@ -19,19 +23,10 @@ export interface StoreLogger {
   warn(obj: object, msg?: string): void;
 }
 
-/**
- * How a commit reaches the disk.
- * - 'full' (default): SQLite synchronous=FULL. Each commit fsyncs the WAL before it returns, so an
- *   acknowledged write survives kill -9, an OS crash and a power cut. Costs one fsync per transaction.
- * - 'normal': synchronous=NORMAL. In WAL mode a commit is written to the OS before it returns (so it survives
- *   kill -9 of the process) but fsynced only at checkpoints: a power cut may lose the last commits (never
- *   corrupt the file). For bulk loads where the source can be replayed.
- */
-export type Durability = 'full' | 'normal';
-
 export interface EmbeddedStoreOptions {
   /** Folder of the database; created if missing. The file is `<dataDir>/lucarne.sqlite`. */
   dataDir: string;
+  /** The search index of reads on the event loop (and of the writer, unless it runs in a thread). */
   index: EmbeddedSearchIndex;
   /** Source of meta.lastUpdated; defaults to a monotonic system clock. */
   clock?: Clock;
@@ -42,8 +37,6 @@ export interface EmbeddedStoreOptions {
 }
 
 export const databaseFileName = 'lucarne.sqlite';
-const WRITER_CACHE_KIB = 64 * 1024;
-const BACKSTOP_CHECKPOINT_PAGES = 16_384;
 /** Most writes acknowledged by one COMMIT. */
 const MAX_GROUP = 8;
 /**
@@ -52,32 +45,36 @@ const MAX_GROUP = 8;
  * formed groups of 1.8 writes, 4 turns groups of 4 and ~15 % more resources/s; an idle turn costs microseconds.
  */
 const WAIT_TURNS = 4;
+const GROUP_SAVEPOINT = 'lucarne_write';
 
 /**
- * The FhirStore over SQLite. One writer connection, guarded by an async mutex so that transaction(fn) is
- * exclusive across its awaits; one read-only connection for reads outside a transaction, which therefore
- * only ever see committed data. Across processes, BEGIN IMMEDIATE and busy_timeout serialise writers.
+ * The FhirStore over SQLite. One writer connection (on the event loop, or in a worker thread: see
+ * openEmbeddedStoreWithWriterThread), used by one write at a time under an async mutex; one read-only
+ * connection for reads outside a transaction, which therefore only ever see committed data. Across
+ * processes, BEGIN IMMEDIATE and busy_timeout serialise writers.
+ *
+ * Group commit: every write runs inside the writer's open SQLite transaction and is acknowledged only after
+ * the COMMIT that makes it durable. A write that finishes while other writes are queued leaves the
+ * transaction open for them: the last of the group commits once for all. A transaction(fn) sharing the
+ * SQLite transaction with earlier writes runs in a SAVEPOINT, so its failure never undoes theirs.
+ * Why: a transaction Bundle dirties ~1,000 index pages (random positions in the value-ordered secondary
+ * indexes); writes committed together share most of those pages, so the WAL bytes and fsyncs per resource
+ * fall. Before committing alone, a write lets the event loop turn a few times (WAIT_TURNS) so that requests
+ * already arriving can reach the queue (measured: without those turns groups never formed).
  */
 export class EmbeddedStore implements FhirStore {
   readonly backend = 'embedded' as const;
   readonly supportsTransactions = true;
-  readonly file: string;
 
-  private readonly writer: Database.Database;
   private readonly reader: Database.Database;
-  private readonly writeRepo: ResourceRepository;
   private readonly readRepo: ResourceRepository;
+  private readonly clock: Clock;
   private readonly mutex = new AsyncMutex();
-  private readonly begin: Database.Statement;
-  private readonly commit: Database.Statement;
-  private readonly rollback: Database.Statement;
-  private readonly savepoint: Database.Statement;
-  private readonly release: Database.Statement;
-  private readonly rollbackTo: Database.Statement;
   /** Writes waiting for the mutex. */
-  private queued = 0;
+  queued = 0;
   /** Finished writes of the open SQLite transaction, acknowledged at its COMMIT. */
   private group: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private lastCommit: Promise<void> = Promise.resolve();
   private commits = 0;
   private groupedWrites = 0;
   /** Marks the async context of a running transaction(fn), to turn a self-deadlock into an error. */
@@ -85,51 +82,28 @@ export class EmbeddedStore implements FhirStore {
   private closed = false;
   private readonly checkpointer: WalCheckpointer;
 
-  constructor(options: EmbeddedStoreOptions) {
-    mkdirSync(options.dataDir, { recursive: true });
-    this.file = join(options.dataDir, databaseFileName);
-    const clock = options.clock ?? monotonicClock();
-    const busyTimeout = options.busyTimeoutMs ?? 5000;
-    this.writer = new Database(this.file);
-    try {
-      this.writer.pragma(`busy_timeout = ${busyTimeout}`);
-      this.writer.pragma('journal_mode = WAL');
-      this.writer.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
-      this.writer.pragma('foreign_keys = ON');
-      // Bundles touch many index pages: a larger page cache keeps them from spilling mid-transaction.
-      this.writer.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
-      // Checkpoints run in the background (WalCheckpointer); this is only the backstop.
-      this.writer.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-      const applied = migrate(this.writer, () => clock.now().getTime());
-      options.index.migrate(this.writer);
-      if (applied.length > 0) options.logger?.info({ file: this.file, applied }, 'store schema migrated');
-      this.reader = new Database(this.file, { readonly: true });
-      this.reader.pragma(`busy_timeout = ${busyTimeout}`);
-    } catch (err) {
-      this.writer.close();
-      throw err;
-    }
-    this.writeRepo = new ResourceRepository(this.writer, options.index, clock, true);
-    this.readRepo = new ResourceRepository(this.reader, options.index, clock, false);
-    this.checkpointer = new WalCheckpointer(this.file, options.durability === 'normal' ? 'NORMAL' : 'FULL');
-    this.begin = this.writer.prepare('BEGIN IMMEDIATE');
-    this.commit = this.writer.prepare('COMMIT');
-    this.rollback = this.writer.prepare('ROLLBACK');
-    this.savepoint = this.writer.prepare('SAVEPOINT lucarne_write');
-    this.release = this.writer.prepare('RELEASE lucarne_write');
-    this.rollbackTo = this.writer.prepare('ROLLBACK TO lucarne_write');
+  constructor(
+    options: EmbeddedStoreOptions,
+    readonly file: string,
+    private readonly writer: Writer,
+  ) {
+    this.clock = options.clock ?? monotonicClock();
+    this.reader = new Database(file, { readonly: true });
+    this.reader.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.readRepo = new ResourceRepository(this.reader, options.index, this.clock, false);
+    this.checkpointer = new WalCheckpointer(file, options.durability === 'normal' ? 'NORMAL' : 'FULL');
   }
 
-  create(resource: Resource & { id: string }, options?: WriteOptions): Promise<VersionRecord> {
-    return this.write(() => this.writeRepo.create(resource, options));
+  create(resource: Resource & { id: string }, options: WriteOptions = {}): Promise<VersionRecord> {
+    return this.write((w) => w.create(resource, options, this.now()));
   }
 
-  update(resource: Resource & { id: string }, options?: WriteOptions): Promise<{ record: VersionRecord; created: boolean }> {
-    return this.write(() => this.writeRepo.update(resource, options));
+  update(resource: Resource & { id: string }, options: WriteOptions = {}): Promise<{ record: VersionRecord; created: boolean }> {
+    return this.write((w) => w.update(resource, options, this.now()));
   }
 
-  delete(resourceType: string, id: string, options?: WriteOptions): Promise<VersionRecord | undefined> {
-    return this.write(() => this.writeRepo.delete(resourceType, id, options));
+  delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<VersionRecord | undefined> {
+    return this.write((w) => w.delete(resourceType, id, options, this.now()));
   }
 
   async read(resourceType: string, id: string): Promise<VersionRecord | undefined> {
@@ -148,35 +122,27 @@ export class EmbeddedStore implements FhirStore {
     return this.readRepo.search(request);
   }
 
-  transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
-    return this.write(async () => {
-      // A savepoint only when the open transaction holds other writes waiting for their COMMIT: alone, a
-      // failure rolls the whole transaction back. Measured: an enclosing savepoint made a transaction of
-      // 100 creates ~25 % slower (39,000 -> 29,000 creates/s, bench/store.bench.ts).
-      const shared = this.group.length > 0;
-      if (shared) this.savepoint.run();
-      const marker = { active: true };
-      const tx = new TransactionView(this.writer, this.writeRepo, this);
-      try {
-        const result = await this.insideTransaction.run(marker, () => fn(tx));
-        tx.end();
-        if (shared) this.release.run();
-        return result;
-      } catch (err) {
-        tx.end();
-        if (this.writer.inTransaction) {
-          if (shared) {
-            this.rollbackTo.run();
-            this.release.run();
-          } else {
-            this.rollback.run();
-          }
-        }
-        throw err;
-      } finally {
-        marker.active = false;
-      }
-    });
+  /**
+   * The writer is taken when fn first uses the view, not before: what fn does until then (validating,
+   * planning, reading nothing) overlaps with the writes of others.
+   */
+  async transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
+    this.checkWritable();
+    const session = new WriteSession(this, this.writer, true);
+    const marker = { active: true };
+    const view = new TransactionView(this.writer, (call) => session.use(call), () => this.now(), this);
+    let result: T;
+    try {
+      result = await this.insideTransaction.run(marker, () => fn(view));
+    } catch (err) {
+      view.end();
+      marker.active = false;
+      await session.fail(err);
+      throw session.abortedBy ?? err;
+    }
+    view.end();
+    marker.active = false;
+    return session.succeed(result);
   }
 
   /** Waits for running writes, checkpoints the WAL into the database file and closes both connections. */
@@ -185,11 +151,11 @@ export class EmbeddedStore implements FhirStore {
     await this.mutex.run(async () => {
       if (this.closed) return;
       this.commitGroup();
+      await this.lastCommit;
       await this.checkpointer.stop();
       this.closed = true;
       this.reader.close();
-      this.writer.pragma('wal_checkpoint(TRUNCATE)');
-      this.writer.close();
+      await this.writer.close();
     });
   }
 
@@ -198,77 +164,182 @@ export class EmbeddedStore implements FhirStore {
     return { commits: this.commits, writes: this.groupedWrites };
   }
 
-  /**
-   * Every write runs inside the writer's open SQLite transaction (a SAVEPOINT of it), and is acknowledged only
-   * after the COMMIT that makes it durable. A write that finishes while other writes are queued leaves the
-   * transaction open for them and waits: the last of the group commits once for all (group commit). Each
-   * write's own changes are all-or-nothing through its savepoint, so a failing write never undoes the others.
-   * Why: a transaction Bundle dirties ~1,000 index pages (random positions in the value-ordered secondary
-   * indexes); writes committed together share most of those pages, so the WAL bytes and fsyncs per resource
-   * fall. Before committing alone, a write lets the event loop turn a few times (WAIT_TURNS) so that requests
-   * already arriving can reach the queue (measured: without those turns groups never formed).
-   */
-  private write<T>(fn: () => T | Promise<T>): Promise<T> {
-    if (this.insideTransaction.getStore()?.active) {
-      return Promise.reject(
-        new Error('the store was written to inside its own transaction(); use the tx view passed to fn'),
-      );
-    }
-    if (this.closed) return Promise.reject(new Error('the store is closed'));
+  /** Takes the writer: resolves once this caller holds it (the returned function gives it back). */
+  async acquire(): Promise<() => void> {
     this.queued++;
-    return this.mutex.run(async () => {
+    let release: () => void;
+    try {
+      release = await this.mutex.acquire();
+    } finally {
       this.queued--;
-      if (this.closed) throw new Error('the store is closed');
-      if (!this.writer.inTransaction) this.begin.run();
-      let result: T;
-      let poisoned = false;
-      try {
-        result = await fn();
-        const poison = this.writeRepo.takePoison();
-        if (poison) {
-          poisoned = true;
-          throw poison.error;
-        }
-      } catch (err) {
-        // The write's own changes are undone (its savepoint, or the write failed before changing anything).
-        // A write that failed half-way without a savepoint (see ResourceRepository.unguarded) leaves changes
-        // nothing can undo but a full rollback: the group's writes go with it, and fail, never acknowledged.
-        if ((this.writeRepo.takePoison() || poisoned) && this.writer.inTransaction) this.rollback.run();
-        // If SQLite aborted the whole transaction, commitGroup() fails the group; else it goes on or commits.
-        if (!this.writer.inTransaction || this.queued === 0) this.commitGroup();
-        throw err;
-      }
-      const durable = new Promise<void>((resolve, reject) => this.group.push({ resolve, reject }));
-      durable.catch(() => undefined); // awaited below, once the mutex is released
-      for (let t = 0; t < WAIT_TURNS && this.queued === 0 && this.group.length < MAX_GROUP; t++) await nextTurn();
-      if (this.queued === 0 || this.group.length >= MAX_GROUP) this.commitGroup();
-      // Released before the COMMIT when others are queued: the last of them commits for this write too.
-      return { durable, result };
-    }).then(async ({ durable, result }) => {
-      await durable;
-      return result;
-    });
+    }
+    if (this.closed) {
+      release();
+      throw new Error('the store is closed');
+    }
+    return release;
   }
 
-  /** Commits the open transaction and settles every write waiting for it. Call holding the mutex. */
+  /** Whether the open SQLite transaction holds writes waiting for their COMMIT. */
+  get groupOpen(): boolean {
+    return this.group.length > 0;
+  }
+
+  /**
+   * A write succeeded: it waits for the COMMIT of its group. Call holding the writer; returns the promise
+   * of durability, to await after giving the writer back (the next holder may be the one that commits).
+   */
+  async joinGroup(): Promise<{ durable: Promise<void> }> {
+    const durable = new Promise<void>((resolve, reject) => this.group.push({ resolve, reject }));
+    durable.catch(() => undefined); // awaited by the caller, once the writer is given back
+    for (let t = 0; t < WAIT_TURNS && this.queued === 0 && this.group.length < MAX_GROUP; t++) await nextTurn();
+    if (this.queued === 0 || this.group.length >= MAX_GROUP) this.commitGroup();
+    return { durable };
+  }
+
+  /** A write failed: its own changes are undone, or (aborted) the whole SQLite transaction. Call holding the writer. */
+  afterFailure(aborted: boolean): void {
+    if (aborted) this.failGroup(new Error('the store transaction was aborted; the write was not saved'));
+    else if (this.queued === 0) this.commitGroup();
+  }
+
+  /**
+   * Commits the open transaction and settles every write waiting for it. Called holding the writer; the
+   * COMMIT is sent at once, and whoever takes the writer next is ordered after it.
+   */
   private commitGroup(): void {
     const members = this.group;
     this.group = [];
-    if (!this.writer.inTransaction) {
-      for (const m of members) m.reject(new Error('the store transaction was aborted; the write was not saved'));
-      return;
+    this.lastCommit = this.writer.commit().then(
+      (committed) => {
+        if (!committed) {
+          for (const m of members) m.reject(new Error('the store transaction was aborted; the write was not saved'));
+          return;
+        }
+        this.commits++;
+        this.groupedWrites += members.length;
+        for (const m of members) m.resolve();
+        this.checkpointer.afterWrite();
+      },
+      (err: unknown) => {
+        for (const m of members) m.reject(err);
+      },
+    );
+  }
+
+  private failGroup(err: Error): void {
+    const members = this.group;
+    this.group = [];
+    for (const m of members) m.reject(err);
+  }
+
+  private now(): number {
+    return this.clock.now().getTime();
+  }
+
+  private checkWritable(): void {
+    if (this.insideTransaction.getStore()?.active) {
+      throw new Error('the store was written to inside its own transaction(); use the tx view passed to fn');
     }
+    if (this.closed) throw new Error('the store is closed');
+  }
+
+  private async write<T>(op: (writer: Writer) => Promise<T>): Promise<T> {
+    this.checkWritable();
+    const session = new WriteSession(this, this.writer, false);
+    let result: T;
     try {
-      this.commit.run();
+      result = await session.use(() => op(this.writer));
     } catch (err) {
-      if (this.writer.inTransaction) this.rollback.run();
-      for (const m of members) m.reject(err);
-      return;
+      await session.fail(err);
+      throw err;
     }
-    this.commits++;
-    this.groupedWrites += members.length;
-    for (const m of members) m.resolve();
-    this.checkpointer.afterWrite();
+    return session.succeed(result);
+  }
+}
+
+/**
+ * One write's hold on the writer, taken on first use: a single create/update/delete, or a transaction(fn)
+ * (which runs in a SAVEPOINT when it shares the SQLite transaction with writes awaiting their COMMIT).
+ */
+class WriteSession {
+  private entered?: Promise<void>;
+  private release?: () => void;
+  /** The group savepoint this session runs in, if it shares the SQLite transaction (see enter). */
+  private savepoint?: Promise<void>;
+  /** The failure that rolled the whole SQLite transaction back: this session can only fail after it. */
+  private aborted?: unknown;
+
+  /** The first failure that aborted the SQLite transaction, the real cause of any later "aborted" error. */
+  get abortedBy(): unknown {
+    return this.aborted;
+  }
+
+  constructor(
+    private readonly store: EmbeddedStore,
+    private readonly writer: Writer,
+    private readonly undoable: boolean,
+  ) {}
+
+  /** Runs a call on the writer, once this session holds it. */
+  use<T>(call: () => Promise<T>): Promise<T> {
+    return this.enter()
+      .then(call)
+      .catch((err: unknown) => {
+        if (isAborted(err)) this.aborted ??= err;
+        throw err;
+      });
+  }
+
+  private enter(): Promise<void> {
+    this.entered ??= (async () => {
+      this.release = await this.store.acquire();
+      if (this.undoable && this.store.groupOpen) {
+        // Not awaited: the session's calls are sent after it in any case (one ordered channel).
+        this.savepoint = this.writer.savepoint(GROUP_SAVEPOINT);
+        this.savepoint.catch(() => undefined);
+      }
+    })();
+    return this.entered;
+  }
+
+  async succeed<T>(result: T): Promise<T> {
+    if (!this.entered) return result;
+    if (this.aborted !== undefined) {
+      await this.fail(this.aborted);
+      throw this.aborted;
+    }
+    let durable: Promise<void>;
+    try {
+      await this.entered;
+      let released: Promise<void> | undefined;
+      if (this.savepoint) {
+        await this.savepoint;
+        released = this.writer.release(GROUP_SAVEPOINT);
+        released.catch(() => undefined);
+      }
+      ({ durable } = await this.store.joinGroup());
+      await released;
+    } finally {
+      this.release?.();
+    }
+    await durable;
+    return result;
+  }
+
+  async fail(err: unknown): Promise<void> {
+    if (!this.entered) return;
+    try {
+      await this.entered.catch(() => undefined);
+      if (!this.release) return;
+      const aborted = isAborted(err) || this.aborted !== undefined;
+      if (aborted) await this.writer.rollback();
+      else if (this.savepoint) await this.writer.rollbackTo(GROUP_SAVEPOINT);
+      else if (this.undoable) await this.writer.rollback();
+      this.store.afterFailure(aborted);
+    } finally {
+      this.release?.();
+    }
   }
 }
 
@@ -277,6 +348,30 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+function settingsOf(options: EmbeddedStoreOptions): { file: string; durability?: Durability; busyTimeoutMs?: number } {
+  return { file: join(options.dataDir, databaseFileName), durability: options.durability, busyTimeoutMs: options.busyTimeoutMs };
+}
+
+/** The store with its writer on the event loop (tests, tools, small deployments). */
 export function openEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore {
-  return new EmbeddedStore(options);
+  const settings = settingsOf(options);
+  const connection = new WriterConnection(settings, options.index);
+  if (connection.applied.length > 0) options.logger?.info({ file: settings.file, applied: connection.applied }, 'store schema migrated');
+  return new EmbeddedStore(options, settings.file, inProcessWriter(connection));
+}
+
+/**
+ * The store with its writer in a worker thread (the server's default): SQLite's share of every write runs on
+ * another core. `recipe` tells the thread how to build the same search index as `options.index`.
+ */
+export async function openEmbeddedStoreWithWriterThread(options: EmbeddedStoreOptions, recipe: IndexRecipe): Promise<EmbeddedStore> {
+  const settings = settingsOf(options);
+  const { writer, applied } = await startWriterThread({ settings, index: recipe });
+  if (applied.length > 0) options.logger?.info({ file: settings.file, applied }, 'store schema migrated');
+  try {
+    return new EmbeddedStore(options, settings.file, writer);
+  } catch (err) {
+    await writer.close();
+    throw err;
+  }
 }

@@ -1,25 +1,41 @@
-import type Database from 'better-sqlite3';
 import type { FhirStore } from '../store';
-import { TransactionViewBase } from '../transaction-view-base';
-import type { ResourceRepository } from './resource-repository';
+import { TransactionViewBase, type StoreOperations } from '../transaction-view-base';
+import type { Writer } from './writer';
 
 let savepointCounter = 0;
 
+/** Runs a call on the writer once the transaction holds it (taken on the first call). */
+export type UseWriter = <T>(call: () => Promise<T>) => Promise<T>;
+
+function operationsOn(writer: Writer, use: UseWriter, now: () => number): StoreOperations {
+  return {
+    create: (resource, options) => use(() => writer.create(resource, options ?? {}, now())),
+    update: (resource, options) => use(() => writer.update(resource, options ?? {}, now())),
+    delete: (resourceType, id, options) => use(() => writer.delete(resourceType, id, options ?? {}, now())),
+    read: (resourceType, id) => use(() => writer.read(resourceType, id)),
+    vread: (resourceType, id, versionId) => use(() => writer.vread(resourceType, id, versionId)),
+    history: (query) => use(() => writer.history(query)),
+    search: (request) => use(() => writer.search(request)),
+  };
+}
+
 /**
  * The embedded store inside transaction(fn): reads and writes go to the writer connection, which holds the
- * open transaction, so reads see the transaction's own writes. A nested transaction() is a SAVEPOINT: its
- * writes are undone if its fn throws, and kept (pending the outer COMMIT) if it resolves.
+ * open transaction, so reads see the transaction's own writes. Operations are sent in the order they are
+ * called, so several may be in flight at once. A nested transaction() is a SAVEPOINT: its writes are undone
+ * if its fn throws, and kept (pending the outer COMMIT) if it resolves.
  */
 export class TransactionView extends TransactionViewBase {
   readonly backend: FhirStore['backend'];
   readonly supportsTransactions = true;
 
   constructor(
-    private readonly db: Database.Database,
-    private readonly repository: ResourceRepository,
+    private readonly writer: Writer,
+    private readonly use: UseWriter,
+    private readonly now: () => number,
     owner: FhirStore,
   ) {
-    super(repository);
+    super(operationsOn(writer, use, now));
     this.backend = owner.backend;
   }
 
@@ -27,17 +43,14 @@ export class TransactionView extends TransactionViewBase {
     return this.nested.run(async () => {
       this.check();
       const name = `lucarne_tx_${++savepointCounter}`;
-      this.db.exec(`SAVEPOINT ${name}`);
-      const inner = new TransactionView(this.db, this.repository, this);
+      await this.use(() => this.writer.savepoint(name));
+      const inner = new TransactionView(this.writer, this.use, this.now, this);
       try {
         const result = await fn(inner);
-        this.db.exec(`RELEASE ${name}`);
+        await this.use(() => this.writer.release(name));
         return result;
       } catch (err) {
-        if (this.db.inTransaction) {
-          this.db.exec(`ROLLBACK TO ${name}`);
-          this.db.exec(`RELEASE ${name}`);
-        }
+        await this.use(() => this.writer.rollbackTo(name)).catch(() => undefined);
         throw err;
       } finally {
         inner.end();

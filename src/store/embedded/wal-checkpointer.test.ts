@@ -23,7 +23,8 @@ describe('WalCheckpointer', () => {
     checkpointer.afterWrite();
     expect(checkpointer.running).toBe(true);
     const before = statSync(file).size;
-    for (let i = 0; i < 100 && statSync(file).size <= before; i++) await new Promise((r) => setTimeout(r, 20));
+    // The file grows while a checkpoint copies: wait for the whole WAL, not for the first page.
+    for (let i = 0; i < 150 && statSync(file).size <= before + 500_000; i++) await new Promise((r) => setTimeout(r, 20));
     expect(statSync(file).size).toBeGreaterThan(before + 500_000);
     await checkpointer.stop();
     expect(checkpointer.running).toBe(false);

@@ -1,0 +1,109 @@
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { FhirError } from '../../kernel/errors';
+import type { SearchResult } from '../../fhir/search/search-request';
+import type { HistoryPage, VersionRecord } from '../store';
+import { attachStoredJson } from './stored-json';
+import { isAborted, markAborted, type Writer } from './writer';
+
+/**
+ * Messages between the store and its writer thread. The store sends batches of calls, the thread answers
+ * each batch with a batch of replies, in order. Records travel as their stored JSON text (never as parsed
+ * resources: structured cloning them would cost more than the write itself) and are rebuilt on arrival.
+ */
+export type WriterOp = Exclude<keyof Writer, 'close'> | 'close';
+export type Call = [seq: number, op: WriterOp, args: unknown[]];
+export type Reply = [seq: number, ok: true, value: unknown] | [seq: number, ok: false, error: WireError];
+
+export interface WireError {
+  message: string;
+  name?: string;
+  code?: string;
+  fhir?: { status: number; issues: OperationOutcomeIssue[]; headers: Record<string, string> };
+  aborted?: boolean;
+}
+
+type WireRecord = [type: string, id: string, versionId: string, lastUpdated: string, deleted: boolean, method: VersionRecord['method'], json: string | null];
+
+function encodeRecord(record: VersionRecord): WireRecord {
+  const json = record.json ?? (record.resource ? JSON.stringify(record.resource) : null);
+  return [record.resourceType, record.id, record.versionId, record.lastUpdated, record.deleted, record.method, json];
+}
+
+function decodeRecord([resourceType, id, versionId, lastUpdated, deleted, method, json]: WireRecord): VersionRecord {
+  const record: VersionRecord = { resourceType, id, versionId, lastUpdated, deleted, method };
+  return json === null ? record : attachStoredJson(record, json);
+}
+
+/** The value of a call as it crosses the thread boundary. */
+export function encodeResult(op: WriterOp, value: unknown): unknown {
+  if (value === undefined || value === null) return value;
+  switch (op) {
+    case 'create':
+    case 'delete':
+    case 'read':
+    case 'vread':
+      return encodeRecord(value as VersionRecord);
+    case 'update': {
+      const { record, created } = value as { record: VersionRecord; created: boolean };
+      return [encodeRecord(record), created];
+    }
+    case 'history': {
+      const page = value as HistoryPage;
+      return { ...page, entries: page.entries.map(encodeRecord) };
+    }
+    case 'search': {
+      const result = value as SearchResult;
+      return { ...result, entries: result.entries.map(encodeRecord), included: result.included.map(encodeRecord) };
+    }
+    default:
+      return value;
+  }
+}
+
+export function decodeResult(op: WriterOp, value: unknown): unknown {
+  if (value === undefined || value === null) return value;
+  switch (op) {
+    case 'create':
+    case 'delete':
+    case 'read':
+    case 'vread':
+      return decodeRecord(value as WireRecord);
+    case 'update': {
+      const [record, created] = value as [WireRecord, boolean];
+      return { record: decodeRecord(record), created };
+    }
+    case 'history': {
+      const page = value as Omit<HistoryPage, 'entries'> & { entries: WireRecord[] };
+      return { ...page, entries: page.entries.map(decodeRecord) };
+    }
+    case 'search': {
+      const result = value as Omit<SearchResult, 'entries' | 'included'> & { entries: WireRecord[]; included: WireRecord[] };
+      return { ...result, entries: result.entries.map(decodeRecord), included: result.included.map(decodeRecord) };
+    }
+    default:
+      return value;
+  }
+}
+
+export function encodeError(error: unknown): WireError {
+  const wire: WireError = { message: error instanceof Error ? error.message : String(error) };
+  if (error instanceof Error) wire.name = error.name;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') wire.code = code;
+  if (error instanceof FhirError) wire.fhir = { status: error.status, issues: error.issues, headers: error.headers };
+  if (isAborted(error)) wire.aborted = true;
+  return wire;
+}
+
+export function decodeError(wire: WireError): Error {
+  let error: Error;
+  if (wire.fhir) {
+    error = new FhirError(wire.fhir.status, wire.fhir.issues, wire.fhir.headers);
+  } else {
+    error = new Error(wire.message);
+    if (wire.name) error.name = wire.name;
+    if (wire.code) (error as Error & { code?: string }).code = wire.code;
+  }
+  if (wire.aborted) markAborted(error);
+  return error;
+}
