@@ -49,7 +49,10 @@ import('../src/store/embedded/search/search-test-db').then(({ openSearchTestDb }
   const n = 20000;
   const write = (from: number) =>
     t.db.transaction(() => {
-      for (let j = from; j < from + 500; j++) t.index.write(t.db, j + 1, resources[j % resources.length]);
+      for (let j = from; j < from + 500; j++) {
+        const r = resources[j % resources.length];
+        t.index.write(t.db, j + 1, r.resourceType, t.index.indexRows(r));
+      }
     })();
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i += 500) write(i);

@@ -7,6 +7,7 @@ import type { SearchRequest, SearchResult } from '../../fhir/search/search-reque
 import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import { AsyncMutex } from '../../kernel/async-mutex';
 import { inProcessWriter } from './in-process-writer';
+import { prepareResource, type PreparedResource } from './prepared-resource';
 import { ResourceRepository } from './resource-repository';
 import type { EmbeddedSearchIndex } from './search-index';
 import { startWriterThread, type IndexRecipe } from './thread-writer';
@@ -37,15 +38,6 @@ export interface EmbeddedStoreOptions {
 }
 
 export const databaseFileName = 'lucarne.sqlite';
-/** Most writes acknowledged by one COMMIT. */
-const MAX_GROUP = 8;
-/**
- * Event-loop turns a finished write waits for another write to queue before committing alone. A request
- * needs a few turns (socket chunks, body end) to reach the store. Measured with 4 ingest clients: 1 turn
- * formed groups of 1.8 writes, 4 turns groups of 4 and ~15 % more resources/s; an idle turn costs microseconds.
- */
-const WAIT_TURNS = 4;
-const GROUP_SAVEPOINT = 'lucarne_write';
 
 /**
  * The FhirStore over SQLite. One writer connection (on the event loop, or in a worker thread: see
@@ -53,14 +45,11 @@ const GROUP_SAVEPOINT = 'lucarne_write';
  * connection for reads outside a transaction, which therefore only ever see committed data. Across
  * processes, BEGIN IMMEDIATE and busy_timeout serialise writers.
  *
- * Group commit: every write runs inside the writer's open SQLite transaction and is acknowledged only after
- * the COMMIT that makes it durable. A write that finishes while other writes are queued leaves the
- * transaction open for them: the last of the group commits once for all. A transaction(fn) sharing the
- * SQLite transaction with earlier writes runs in a SAVEPOINT, so its failure never undoes theirs.
- * Why: a transaction Bundle dirties ~1,000 index pages (random positions in the value-ordered secondary
- * indexes); writes committed together share most of those pages, so the WAL bytes and fsyncs per resource
- * fall. Before committing alone, a write lets the event loop turn a few times (WAIT_TURNS) so that requests
- * already arriving can reach the queue (measured: without those turns groups never formed).
+ * Each write (a create, update or delete, or a whole transaction(fn)) is one SQLite transaction. Its COMMIT
+ * is sent as soon as it ends and the writer goes to the next write at once; the write is acknowledged when
+ * its flush completes (WalSync shares one flush among the commits that wait for it). Measured: holding
+ * commits back to group several writes into one SQLite transaction made concurrent clients wait for each
+ * other, and cost a fifth of the ingest rate once flushes no longer blocked the writer.
  */
 export class EmbeddedStore implements FhirStore {
   readonly backend = 'embedded' as const;
@@ -69,14 +58,10 @@ export class EmbeddedStore implements FhirStore {
   private readonly reader: Database.Database;
   private readonly readRepo: ResourceRepository;
   private readonly clock: Clock;
+  private readonly index: EmbeddedSearchIndex;
   private readonly mutex = new AsyncMutex();
-  /** Writes waiting for the mutex. */
-  queued = 0;
-  /** Finished writes of the open SQLite transaction, acknowledged at its COMMIT. */
-  private group: { resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private lastCommit: Promise<void> = Promise.resolve();
+  private lastCommit: Promise<unknown> = Promise.resolve();
   private commits = 0;
-  private groupedWrites = 0;
   /** Marks the async context of a running transaction(fn), to turn a self-deadlock into an error. */
   private readonly insideTransaction = new AsyncLocalStorage<{ active: boolean }>();
   private closed = false;
@@ -88,6 +73,7 @@ export class EmbeddedStore implements FhirStore {
     private readonly writer: Writer,
   ) {
     this.clock = options.clock ?? monotonicClock();
+    this.index = options.index;
     this.reader = new Database(file, { readonly: true });
     this.reader.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.readRepo = new ResourceRepository(this.reader, options.index, this.clock, false);
@@ -95,11 +81,13 @@ export class EmbeddedStore implements FhirStore {
   }
 
   create(resource: Resource & { id: string }, options: WriteOptions = {}): Promise<VersionRecord> {
-    return this.write((w) => w.create(resource, options, this.now()));
+    const prepared = this.prepare(resource);
+    return this.write((w) => w.create(prepared, options, this.now()));
   }
 
   update(resource: Resource & { id: string }, options: WriteOptions = {}): Promise<{ record: VersionRecord; created: boolean }> {
-    return this.write((w) => w.update(resource, options, this.now()));
+    const prepared = this.prepare(resource);
+    return this.write((w) => w.update(prepared, options, this.now()));
   }
 
   delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<VersionRecord | undefined> {
@@ -128,21 +116,22 @@ export class EmbeddedStore implements FhirStore {
    */
   async transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
     this.checkWritable();
-    const session = new WriteSession(this, this.writer, true);
+    const session = new WriteSession(this.writer, () => this.acquire(), (commit) => this.committing(commit));
     const marker = { active: true };
-    const view = new TransactionView(this.writer, (call) => session.use(call), () => this.now(), this);
+    const view = new TransactionView(this.writer, (call) => session.use(call), { now: () => this.now(), prepare: (r) => this.prepare(r) }, this);
     let result: T;
     try {
       result = await this.insideTransaction.run(marker, () => fn(view));
     } catch (err) {
       view.end();
       marker.active = false;
-      await session.fail(err);
+      await session.fail();
       throw session.abortedBy ?? err;
     }
     view.end();
     marker.active = false;
-    return session.succeed(result);
+    await session.succeed();
+    return result;
   }
 
   /** Waits for running writes, checkpoints the WAL into the database file and closes both connections. */
@@ -150,8 +139,7 @@ export class EmbeddedStore implements FhirStore {
     if (this.closed) return;
     await this.mutex.run(async () => {
       if (this.closed) return;
-      this.commitGroup();
-      await this.lastCommit;
+      await this.lastCommit.catch(() => undefined);
       await this.checkpointer.stop();
       this.closed = true;
       this.reader.close();
@@ -159,20 +147,13 @@ export class EmbeddedStore implements FhirStore {
     });
   }
 
-  /** Group-commit counters (for benchmarks): commits, and writes acknowledged by them. */
-  get commitStats(): { commits: number; writes: number } {
-    return { commits: this.commits, writes: this.groupedWrites };
+  /** Commits so far (for benchmarks and tests). */
+  get commitStats(): { commits: number } {
+    return { commits: this.commits };
   }
 
-  /** Takes the writer: resolves once this caller holds it (the returned function gives it back). */
-  async acquire(): Promise<() => void> {
-    this.queued++;
-    let release: () => void;
-    try {
-      release = await this.mutex.acquire();
-    } finally {
-      this.queued--;
-    }
+  private async acquire(): Promise<() => void> {
+    const release = await this.mutex.acquire();
     if (this.closed) {
       release();
       throw new Error('the store is closed');
@@ -180,61 +161,25 @@ export class EmbeddedStore implements FhirStore {
     return release;
   }
 
-  /** Whether the open SQLite transaction holds writes waiting for their COMMIT. */
-  get groupOpen(): boolean {
-    return this.group.length > 0;
-  }
-
-  /**
-   * A write succeeded: it waits for the COMMIT of its group. Call holding the writer; returns the promise
-   * of durability, to await after giving the writer back (the next holder may be the one that commits).
-   */
-  async joinGroup(): Promise<{ durable: Promise<void> }> {
-    const durable = new Promise<void>((resolve, reject) => this.group.push({ resolve, reject }));
-    durable.catch(() => undefined); // awaited by the caller, once the writer is given back
-    for (let t = 0; t < WAIT_TURNS && this.queued === 0 && this.group.length < MAX_GROUP; t++) await nextTurn();
-    if (this.queued === 0 || this.group.length >= MAX_GROUP) this.commitGroup();
-    return { durable };
-  }
-
-  /** A write failed: its own changes are undone, or (aborted) the whole SQLite transaction. Call holding the writer. */
-  afterFailure(aborted: boolean): void {
-    if (aborted) this.failGroup(new Error('the store transaction was aborted; the write was not saved'));
-    else if (this.queued === 0) this.commitGroup();
-  }
-
-  /**
-   * Commits the open transaction and settles every write waiting for it. Called holding the writer; the
-   * COMMIT is sent at once, and whoever takes the writer next is ordered after it.
-   */
-  private commitGroup(): void {
-    const members = this.group;
-    this.group = [];
-    this.lastCommit = this.writer.commit().then(
+  private committing(commit: Promise<boolean>): void {
+    this.lastCommit = commit;
+    commit.then(
       (committed) => {
-        if (!committed) {
-          for (const m of members) m.reject(new Error('the store transaction was aborted; the write was not saved'));
-          return;
-        }
+        if (!committed) return;
         this.commits++;
-        this.groupedWrites += members.length;
-        for (const m of members) m.resolve();
         this.checkpointer.afterWrite();
       },
-      (err: unknown) => {
-        for (const m of members) m.reject(err);
-      },
+      () => undefined,
     );
-  }
-
-  private failGroup(err: Error): void {
-    const members = this.group;
-    this.group = [];
-    for (const m of members) m.reject(err);
   }
 
   private now(): number {
     return this.clock.now().getTime();
+  }
+
+  /** Extraction and serialisation on the caller's thread, so the writer (thread) only splices and inserts. */
+  private prepare(resource: Resource & { id: string }): PreparedResource {
+    return prepareResource(resource, this.index.indexRows);
   }
 
   private checkWritable(): void {
@@ -246,106 +191,79 @@ export class EmbeddedStore implements FhirStore {
 
   private async write<T>(op: (writer: Writer) => Promise<T>): Promise<T> {
     this.checkWritable();
-    const session = new WriteSession(this, this.writer, false);
+    const session = new WriteSession(this.writer, () => this.acquire(), (commit) => this.committing(commit));
     let result: T;
     try {
       result = await session.use(() => op(this.writer));
     } catch (err) {
-      await session.fail(err);
+      await session.fail();
       throw err;
     }
-    return session.succeed(result);
+    await session.succeed();
+    return result;
   }
 }
 
 /**
- * One write's hold on the writer, taken on first use: a single create/update/delete, or a transaction(fn)
- * (which runs in a SAVEPOINT when it shares the SQLite transaction with writes awaiting their COMMIT).
+ * One write's hold on the writer, taken on its first call: a single create/update/delete, or a
+ * transaction(fn). It ends by sending COMMIT (or ROLLBACK) and giving the writer back at once; success is
+ * reported when the commit is durable.
  */
 class WriteSession {
   private entered?: Promise<void>;
   private release?: () => void;
-  /** The group savepoint this session runs in, if it shares the SQLite transaction (see enter). */
-  private savepoint?: Promise<void>;
   /** The failure that rolled the whole SQLite transaction back: this session can only fail after it. */
   private aborted?: unknown;
+
+  constructor(
+    private readonly writer: Writer,
+    private readonly acquire: () => Promise<() => void>,
+    private readonly committing: (commit: Promise<boolean>) => void,
+  ) {}
 
   /** The first failure that aborted the SQLite transaction, the real cause of any later "aborted" error. */
   get abortedBy(): unknown {
     return this.aborted;
   }
 
-  constructor(
-    private readonly store: EmbeddedStore,
-    private readonly writer: Writer,
-    private readonly undoable: boolean,
-  ) {}
-
   /** Runs a call on the writer, once this session holds it. */
   use<T>(call: () => Promise<T>): Promise<T> {
-    return this.enter()
-      .then(call)
-      .catch((err: unknown) => {
-        if (isAborted(err)) this.aborted ??= err;
-        throw err;
-      });
+    this.entered ??= this.acquire().then((release) => {
+      this.release = release;
+    });
+    return this.entered.then(call).catch((err: unknown) => {
+      if (isAborted(err)) this.aborted ??= err;
+      throw err;
+    });
   }
 
-  private enter(): Promise<void> {
-    this.entered ??= (async () => {
-      this.release = await this.store.acquire();
-      if (this.undoable && this.store.groupOpen) {
-        // Not awaited: the session's calls are sent after it in any case (one ordered channel).
-        this.savepoint = this.writer.savepoint(GROUP_SAVEPOINT);
-        this.savepoint.catch(() => undefined);
-      }
-    })();
-    return this.entered;
-  }
-
-  async succeed<T>(result: T): Promise<T> {
-    if (!this.entered) return result;
+  async succeed(): Promise<void> {
+    if (!this.entered) return;
     if (this.aborted !== undefined) {
-      await this.fail(this.aborted);
+      await this.fail();
       throw this.aborted;
     }
-    let durable: Promise<void>;
+    let commit: Promise<boolean>;
     try {
       await this.entered;
-      let released: Promise<void> | undefined;
-      if (this.savepoint) {
-        await this.savepoint;
-        released = this.writer.release(GROUP_SAVEPOINT);
-        released.catch(() => undefined);
-      }
-      ({ durable } = await this.store.joinGroup());
-      await released;
+      commit = this.writer.commit();
+      this.committing(commit);
     } finally {
+      // Given back before the COMMIT completes: the next write's calls are ordered after it anyway.
       this.release?.();
     }
-    await durable;
-    return result;
+    if (!(await commit)) throw new Error('the store transaction was aborted; the write was not saved');
   }
 
-  async fail(err: unknown): Promise<void> {
+  async fail(): Promise<void> {
     if (!this.entered) return;
     try {
       await this.entered.catch(() => undefined);
-      if (!this.release) return;
-      const aborted = isAborted(err) || this.aborted !== undefined;
-      if (aborted) await this.writer.rollback();
-      else if (this.savepoint) await this.writer.rollbackTo(GROUP_SAVEPOINT);
-      else if (this.undoable) await this.writer.rollback();
-      this.store.afterFailure(aborted);
+      if (this.release) await this.writer.rollback();
     } finally {
       this.release?.();
     }
   }
-}
-
-/** Waits one turn of the event loop (I/O callbacks included), not just the microtask queue. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function settingsOf(options: EmbeddedStoreOptions): { file: string; durability?: Durability; busyTimeoutMs?: number } {

@@ -9,6 +9,7 @@ import type { EmbeddedSearchIndex, EmbeddedSearchPage } from './search-index';
  */
 export const nullSearchIndex: EmbeddedSearchIndex = {
   migrate() {},
+  indexRows: () => ({}),
   write() {},
   remove() {},
   afterRollback() {},

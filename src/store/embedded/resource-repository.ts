@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
-import type { Resource } from '@medplum/fhirtypes';
 import type { Clock } from '../../kernel/clock';
 import { conflict, preconditionFailed } from '../../kernel/errors';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
 import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import type { EmbeddedSearchIndex } from './search-index';
 import { HistoryQueries } from './history-query';
+import { storedText, type PreparedResource } from './prepared-resource';
 import { attachStoredJson } from './stored-json';
 import { toRecord, versionColumns, type VersionRow } from './version-rows';
 
@@ -16,7 +16,6 @@ interface CurrentRow {
   deleted: number;
 }
 
-type StoredResource = Resource & { id: string };
 
 /**
  * Every store operation on ONE connection, with statements prepared once. The store keeps two: one over the
@@ -41,8 +40,8 @@ export class ResourceRepository {
   private changing = false;
   private poison?: { error: unknown };
   private writers?: {
-    create: Database.Transaction<(r: StoredResource, o: WriteOptions) => VersionRecord>;
-    update: Database.Transaction<(r: StoredResource, o: WriteOptions) => { record: VersionRecord; created: boolean }>;
+    create: Database.Transaction<(r: PreparedResource, o: WriteOptions) => VersionRecord>;
+    update: Database.Transaction<(r: PreparedResource, o: WriteOptions) => { record: VersionRecord; created: boolean }>;
     delete: Database.Transaction<(t: string, id: string, o: WriteOptions) => VersionRecord | undefined>;
   };
 
@@ -116,12 +115,12 @@ export class ResourceRepository {
     return result;
   }
 
-  create(resource: StoredResource, options: WriteOptions = {}): VersionRecord {
+  create(resource: PreparedResource, options: WriteOptions = {}): VersionRecord {
     if (this.db.inTransaction) return this.unguarded(() => this.doCreate(resource, options));
     return this.writable().create.immediate(resource, options);
   }
 
-  update(resource: StoredResource, options: WriteOptions = {}): { record: VersionRecord; created: boolean } {
+  update(resource: PreparedResource, options: WriteOptions = {}): { record: VersionRecord; created: boolean } {
     if (this.db.inTransaction) return this.unguarded(() => this.doUpdate(resource, options));
     return this.writable().update.immediate(resource, options);
   }
@@ -165,14 +164,14 @@ export class ResourceRepository {
     return this.writers;
   }
 
-  private doCreate(resource: StoredResource, options: WriteOptions): VersionRecord {
+  private doCreate(resource: PreparedResource, options: WriteOptions): VersionRecord {
     const type = resource.resourceType;
     if (this.selectCurrent.get(type, resource.id)) throw conflict(`${type}/${resource.id} already exists`);
     if (options.ifMatch !== undefined) throw conflict(`${type}/${resource.id} does not exist`);
     return this.writeContent(undefined, resource, options.method ?? 'POST');
   }
 
-  private doUpdate(resource: StoredResource, options: WriteOptions): { record: VersionRecord; created: boolean } {
+  private doUpdate(resource: PreparedResource, options: WriteOptions): { record: VersionRecord; created: boolean } {
     const cur = this.selectCurrent.get(resource.resourceType, resource.id);
     const exists = cur !== undefined && cur.deleted === 0;
     if (options.ifMatch !== undefined) checkIfMatch(resource.resourceType, resource.id, cur, options.ifMatch);
@@ -196,14 +195,11 @@ export class ResourceRepository {
     });
   }
 
-  private writeContent(cur: CurrentRow | undefined, resource: StoredResource, method: VersionRecord['method']) {
+  private writeContent(cur: CurrentRow | undefined, resource: PreparedResource, method: VersionRecord['method']) {
     const version = cur ? cur.version + 1 : 1;
     const lastUpdated = this.nextInstant(cur);
-    const stored: StoredResource = {
-      ...resource,
-      meta: { ...resource.meta, versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() },
-    };
-    const content = JSON.stringify(stored);
+    const instant = new Date(lastUpdated).toISOString();
+    const content = storedText(resource, String(version), instant);
     this.changing = true;
     let rid: number;
     if (cur) {
@@ -213,14 +209,11 @@ export class ResourceRepository {
       rid = Number(this.insertResource.run(resource.resourceType, resource.id, version, lastUpdated, 0).lastInsertRowid);
     }
     this.insertVersion.run(rid, version, resource.resourceType, lastUpdated, 0, method, content);
-    this.index.write(this.db, rid, stored);
+    this.index.write(this.db, rid, resource.resourceType, resource.rows);
     // The resource is parsed from `content` when first used, so the caller never shares objects with its
     // input or with later reads, and a caller that only needs the text (return=minimal) never parses.
     return attachStoredJson(
-      {
-        resourceType: stored.resourceType, id: stored.id, versionId: String(version),
-        lastUpdated: stored.meta!.lastUpdated!, deleted: false, method,
-      },
+      { resourceType: resource.resourceType, id: resource.id, versionId: String(version), lastUpdated: instant, deleted: false, method },
       content,
     );
   }

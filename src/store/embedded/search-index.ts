@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
+import type { IndexRows } from './search/index-writer';
 import type { SearchCursor, SearchRequest } from '../../fhir/search/search-request';
 
 /**
@@ -16,8 +17,10 @@ import type { SearchCursor, SearchRequest } from '../../fhir/search/search-reque
 export interface EmbeddedSearchIndex {
   /** Creates the index tables and indexes if missing (idempotent). */
   migrate(db: Database.Database): void;
-  /** Replaces every index row of `rid` by those extracted from `resource`. */
-  write(db: Database.Database, rid: number, resource: Resource): void;
+  /** The index rows of a resource: no database, so it runs wherever a write is prepared. */
+  indexRows(resource: Resource): IndexRows;
+  /** Replaces every index row of `rid` by `rows` (from indexRows()). */
+  write(db: Database.Database, rid: number, resourceType: string, rows: IndexRows): void;
   /** Removes every index row of `rid` (the resource was deleted). */
   remove(db: Database.Database, rid: number): void;
   /** The rids of current, non-deleted resources matching the request, for the requested page, in order. */

@@ -1,4 +1,6 @@
+import type { Resource } from '@medplum/fhirtypes';
 import type { FhirStore } from '../store';
+import type { PreparedResource } from './prepared-resource';
 import { TransactionViewBase, type StoreOperations } from '../transaction-view-base';
 import type { Writer } from './writer';
 
@@ -7,10 +9,24 @@ let savepointCounter = 0;
 /** Runs a call on the writer once the transaction holds it (taken on the first call). */
 export type UseWriter = <T>(call: () => Promise<T>) => Promise<T>;
 
-function operationsOn(writer: Writer, use: UseWriter, now: () => number): StoreOperations {
+/** What the view needs from its store: the clock, and how to prepare a resource for the writer. */
+export interface WriteHelpers {
+  now(): number;
+  prepare(resource: Resource & { id: string }): PreparedResource;
+}
+
+function operationsOn(writer: Writer, use: UseWriter, helpers: WriteHelpers): StoreOperations {
+  const { now } = helpers;
   return {
-    create: (resource, options) => use(() => writer.create(resource, options ?? {}, now())),
-    update: (resource, options) => use(() => writer.update(resource, options ?? {}, now())),
+    // Prepared at once, before the writer is taken: extraction overlaps with the writes of others.
+    create: (resource, options) => {
+      const prepared = helpers.prepare(resource);
+      return use(() => writer.create(prepared, options ?? {}, now()));
+    },
+    update: (resource, options) => {
+      const prepared = helpers.prepare(resource);
+      return use(() => writer.update(prepared, options ?? {}, now()));
+    },
     delete: (resourceType, id, options) => use(() => writer.delete(resourceType, id, options ?? {}, now())),
     read: (resourceType, id) => use(() => writer.read(resourceType, id)),
     vread: (resourceType, id, versionId) => use(() => writer.vread(resourceType, id, versionId)),
@@ -32,10 +48,10 @@ export class TransactionView extends TransactionViewBase {
   constructor(
     private readonly writer: Writer,
     private readonly use: UseWriter,
-    private readonly now: () => number,
+    private readonly helpers: WriteHelpers,
     owner: FhirStore,
   ) {
-    super(operationsOn(writer, use, now));
+    super(operationsOn(writer, use, helpers));
     this.backend = owner.backend;
   }
 
@@ -44,7 +60,7 @@ export class TransactionView extends TransactionViewBase {
       this.check();
       const name = `lucarne_tx_${++savepointCounter}`;
       await this.use(() => this.writer.savepoint(name));
-      const inner = new TransactionView(this.writer, this.use, this.now, this);
+      const inner = new TransactionView(this.writer, this.use, this.helpers, this);
       try {
         const result = await fn(inner);
         await this.use(() => this.writer.release(name));

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Resource } from '@medplum/fhirtypes';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
 import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import type { PreparedResource } from './prepared-resource';
 import { ResourceRepository } from './resource-repository';
 import { migrate } from './schema';
 import type { EmbeddedSearchIndex } from './search-index';
@@ -29,9 +29,8 @@ export interface WriterSettings {
 }
 
 const WRITER_CACHE_KIB = 64 * 1024;
+const PAGE_SIZE = 8192;
 const BACKSTOP_CHECKPOINT_PAGES = 16_384;
-
-type StoredResource = Resource & { id: string };
 
 /**
  * The store's single writer connection and every operation on it, synchronous. It lives wherever the
@@ -61,6 +60,9 @@ export class WriterConnection {
     this.db = new Database(settings.file);
     try {
       this.db.pragma(`busy_timeout = ${settings.busyTimeoutMs ?? 5000}`);
+      // For a new database only (an existing one keeps its size). Measured on ingest: 8 KiB pages cut the
+      // WAL frames a transaction Bundle writes at COMMIT (one write per frame) and gave ~6 % more resources/s.
+      this.db.pragma(`page_size = ${PAGE_SIZE}`);
       this.db.pragma('journal_mode = WAL');
       // NORMAL in both modes: 'full' adds its own flush after each COMMIT (WalSync), off this thread.
       this.db.pragma('synchronous = NORMAL');
@@ -82,11 +84,11 @@ export class WriterConnection {
     this.rollbackStatement = this.db.prepare('ROLLBACK');
   }
 
-  create(resource: StoredResource, options: WriteOptions, now: number): VersionRecord {
+  create(resource: PreparedResource, options: WriteOptions, now: number): VersionRecord {
     return this.write(now, () => this.repo.create(resource, options));
   }
 
-  update(resource: StoredResource, options: WriteOptions, now: number): { record: VersionRecord; created: boolean } {
+  update(resource: PreparedResource, options: WriteOptions, now: number): { record: VersionRecord; created: boolean } {
     return this.write(now, () => this.repo.update(resource, options));
   }
 

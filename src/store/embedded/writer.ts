@@ -1,8 +1,6 @@
-import type { Resource } from '@medplum/fhirtypes';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
 import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
-
-type StoredResource = Resource & { id: string };
+import type { PreparedResource } from './prepared-resource';
 
 /**
  * The store's writer connection as the store sees it: every call is asynchronous, whether the connection
@@ -11,8 +9,8 @@ type StoredResource = Resource & { id: string };
  * begins. `now` (epoch ms) is the store clock's reading for the version's meta.lastUpdated.
  */
 export interface Writer {
-  create(resource: StoredResource, options: WriteOptions, now: number): Promise<VersionRecord>;
-  update(resource: StoredResource, options: WriteOptions, now: number): Promise<{ record: VersionRecord; created: boolean }>;
+  create(resource: PreparedResource, options: WriteOptions, now: number): Promise<VersionRecord>;
+  update(resource: PreparedResource, options: WriteOptions, now: number): Promise<{ record: VersionRecord; created: boolean }>;
   delete(resourceType: string, id: string, options: WriteOptions, now: number): Promise<VersionRecord | undefined>;
   /** Reads on the writer connection, so they see the open transaction's own writes. */
   read(resourceType: string, id: string): Promise<VersionRecord | undefined>;

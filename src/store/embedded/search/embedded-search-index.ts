@@ -8,7 +8,7 @@ import { compileSearch } from './compile-search';
 import type { Sql } from './compile-value';
 import { findIncluded, MAX_INCLUDED } from './include-query';
 import { migrateIndex } from './index-schema';
-import { IndexWriter } from './index-writer';
+import { encodeRows, IndexWriter } from './index-writer';
 import { ParamIds } from './param-ids';
 import { deleteAliasRows, findParamAliases } from './union-params';
 
@@ -61,8 +61,9 @@ export function createEmbeddedSearchIndex(
       migrateIndex(db);
       deleteAliasRows(db, aliases);
     },
-    write(db, rid, resource: Resource) {
-      state(db).writer.replace(rid, resource.resourceType, extractor.extract(resource));
+    indexRows: (resource: Resource) => encodeRows(extractor.extract(resource)),
+    write(db, rid, resourceType, rows) {
+      state(db).writer.replace(rid, resourceType, rows);
     },
     remove(db, rid) {
       state(db).writer.remove(rid);

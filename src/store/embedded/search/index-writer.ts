@@ -17,6 +17,51 @@ const COLUMNS: Record<IndexEntry['kind'], [table: string, width: number]> = {
 };
 
 /**
+ * A resource's index rows, per kind, as flat arrays: each row is its parameter code followed by the table's
+ * columns after `param_id` (group, values...). Plain arrays of strings and numbers, so they cross to a writer
+ * thread at a fraction of the cost of entry objects; the writer adds rid and param_id.
+ */
+export type IndexRows = Partial<Record<IndexEntry['kind'], (string | number)[]>>;
+
+/** Extracted entries as rows, without the exact duplicates the extractor leaves in. */
+export function encodeRows(entries: readonly IndexEntry[]): IndexRows {
+  const rows: IndexRows = {};
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    // The extractor does not deduplicate (a Set of keys cost it a fifth of its time). An exact duplicate
+    // almost always repeats one of the two entries just before it (one value on several repeating elements,
+    // a token alternating with its `:text`): 13 % of the ingest data set's entries, all caught by these two
+    // comparisons. Any other duplicate is still dropped by INSERT OR IGNORE.
+    if ((i > 0 && sameEntry(e, entries[i - 1])) || (i > 1 && sameEntry(e, entries[i - 2]))) continue;
+    const out = (rows[e.kind] ??= []);
+    switch (e.kind) {
+      case 'string':
+        out.push(e.code, e.group, e.norm, e.exact);
+        break;
+      case 'token':
+        out.push(e.code, e.group, e.system, e.value);
+        break;
+      case 'reference':
+        out.push(e.code, e.group, e.targetType ?? '', e.targetId ?? '', e.url ?? '', e.version ?? '');
+        break;
+      case 'date':
+        out.push(e.code, e.group, e.low, e.high);
+        break;
+      case 'number':
+        out.push(e.code, e.group, e.value, e.low, e.high);
+        break;
+      case 'quantity':
+        out.push(e.code, e.group, e.system, e.unit, e.value, finite(e.low), finite(e.high));
+        break;
+      case 'uri':
+        out.push(e.code, e.group, e.value);
+        break;
+    }
+  }
+  return rows;
+}
+
+/**
  * Writes a resource's index rows. One instance per database connection. Rows are grouped per table and
  * inserted with multi-row INSERT statements (prepared once per table and row count), and the deletes are
  * skipped for a resource at version 1 (it cannot have rows yet). Measured: both gain little; the cost is
@@ -37,51 +82,24 @@ export class IndexWriter {
   }
 
   /** Replaces the rows of `rid`; `fresh` (or a resources row at version 1) means there are none to delete. */
-  replace(rid: number, resourceType: string, entries: readonly IndexEntry[], fresh?: boolean): void {
+  replace(rid: number, resourceType: string, rows: IndexRows, fresh?: boolean): void {
     if (!(fresh ?? this.versionOf.get(rid)?.version === 1)) this.remove(rid);
-    this.insert(rid, resourceType, entries);
+    this.insert(rid, resourceType, rows);
   }
 
-  insert(rid: number, resourceType: string, entries: readonly IndexEntry[]): void {
-    const rows = new Map<IndexEntry['kind'], unknown[]>();
+  insert(rid: number, resourceType: string, rows: IndexRows): void {
     const idOf = this.params.writeIds(resourceType);
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      // The extractor does not deduplicate (a Set of keys cost it a fifth of its time). An exact duplicate
-      // almost always repeats one of the two entries just before it (one value on several repeating elements,
-      // a token alternating with its `:text`): 13 % of the ingest data set's entries, all caught by these two
-      // comparisons. Any other duplicate is still dropped by INSERT OR IGNORE.
-      if ((i > 0 && sameEntry(e, entries[i - 1])) || (i > 1 && sameEntry(e, entries[i - 2]))) continue;
-      const p = idOf(e.code);
-      if (p === 0) continue; // a union parameter's code: its parts' rows answer it
-      let args = rows.get(e.kind);
-      if (!args) rows.set(e.kind, (args = []));
-      switch (e.kind) {
-        case 'string':
-          args.push(rid, p, e.group, e.norm, e.exact);
-          break;
-        case 'token':
-          args.push(rid, p, e.group, e.system, e.value);
-          break;
-        case 'reference':
-          args.push(rid, p, e.group, e.targetType ?? '', e.targetId ?? '', e.url ?? '', e.version ?? '');
-          break;
-        case 'date':
-          args.push(rid, p, e.group, e.low, e.high);
-          break;
-        case 'number':
-          args.push(rid, p, e.group, e.value, e.low, e.high);
-          break;
-        case 'quantity':
-          args.push(rid, p, e.group, e.system, e.unit, e.value, finite(e.low), finite(e.high));
-          break;
-        case 'uri':
-          args.push(rid, p, e.group, e.value);
-          break;
-      }
-    }
-    for (const [kind, args] of rows) {
+    for (const kind of Object.keys(rows) as IndexEntry['kind'][]) {
+      const values = rows[kind] as (string | number)[];
       const [table, width] = COLUMNS[kind];
+      const stride = width - 1; // code + the columns after param_id
+      const args: (string | number)[] = [];
+      for (let i = 0; i < values.length; i += stride) {
+        const p = idOf(values[i] as string);
+        if (p === 0) continue; // a union parameter's code: its parts' rows answer it
+        args.push(rid, p);
+        for (let k = 1; k < stride; k++) args.push(values[i + k]);
+      }
       const step = CHUNK * width;
       for (let i = 0; i < args.length; i += step) {
         const chunk = i === 0 && args.length <= step ? args : args.slice(i, i + step);

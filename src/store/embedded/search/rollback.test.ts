@@ -40,7 +40,7 @@ describe('param ids after a rollback', () => {
     const { rid } = writer
       .prepare('INSERT INTO resources (type, id, version, last_updated, deleted, content) VALUES (?, ?, 1, 0, 0, ?) RETURNING rid')
       .get(r.resourceType, r.id, JSON.stringify(r)) as { rid: number };
-    index.write(writer, rid, r);
+    index.write(writer, rid, r.resourceType, index.indexRows(r));
   };
   const search = (db: Database.Database, type: string, query: string) => {
     const { request } = parseSearchRequest(definitions, type, new URLSearchParams(query));

@@ -25,7 +25,7 @@ export function openSearchTestDb(definitions: Definitions, baseUrl = 'https://lu
       clock += 1000;
       const at = lastUpdated ? Date.parse(lastUpdated) : clock;
       const { rid } = upsert.get(resource.resourceType, resource.id, at, JSON.stringify(resource)) as { rid: number };
-      index.write(db, rid, resource);
+      index.write(db, rid, resource.resourceType, index.indexRows(resource));
       return rid;
     })();
 

@@ -4,7 +4,7 @@ import { entryKey } from '../../../fhir/search/extract';
 import type { IndexEntry } from '../../../fhir/search/index-entry';
 import { parseSearchRequest } from '../../../fhir/search/parse-search';
 import { compileSearch } from './compile-search';
-import { IndexWriter } from './index-writer';
+import { encodeRows, IndexWriter } from './index-writer';
 import { ParamIds } from './param-ids';
 import { openSearchTestDb } from './search-test-db';
 import { findParamAliases } from './union-params';
@@ -194,8 +194,8 @@ describe('a database written before union parameters were detected', () => {
     const before = new IndexWriter(t.db, new ParamIds(t.db));
     t.db.exec(`INSERT INTO resources (type, id, version, last_updated, deleted, content) VALUES
       ('Observation', 'o1', 1, 0, 0, '{}'), ('Observation', 'o3', 1, 0, 0, '{}')`);
-    before.insert(1, 'Observation', t.index.extractor.extract(observations[0]));
-    before.insert(2, 'Observation', t.index.extractor.extract(observations[2]));
+    before.insert(1, 'Observation', encodeRows(t.index.extractor.extract(observations[0])));
+    before.insert(2, 'Observation', encodeRows(t.index.extractor.extract(observations[2])));
     const rows = () => (t.db.prepare(`SELECT COUNT(*) AS n FROM idx_token WHERE param_id IN
       (SELECT id FROM idx_param WHERE code LIKE 'combo-%')`).get() as { n: number }).n;
     expect(rows()).toBeGreaterThan(0);
