@@ -1,7 +1,6 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { FhirError } from '../../kernel/errors';
-import type { SearchResult } from '../../fhir/search/search-request';
-import type { HistoryPage, VersionRecord } from '../store';
+import type { VersionRecord } from '../store';
 import { attachStoredJson } from './stored-json';
 import { isAborted, markAborted, type Writer } from './writer';
 
@@ -34,55 +33,39 @@ function decodeRecord([resourceType, id, versionId, lastUpdated, deleted, method
   return json === null ? record : attachStoredJson(record, json);
 }
 
-/** The value of a call as it crosses the thread boundary. */
-export function encodeResult(op: WriterOp, value: unknown): unknown {
+/** The value of a call with `each` applied to every record it holds, in the same shape. */
+function mapRecords<A, B>(op: WriterOp, value: unknown, each: (record: A) => B): unknown {
   if (value === undefined || value === null) return value;
   switch (op) {
     case 'create':
     case 'delete':
     case 'read':
     case 'vread':
-      return encodeRecord(value as VersionRecord);
+      return each(value as A);
     case 'update': {
-      const { record, created } = value as { record: VersionRecord; created: boolean };
-      return [encodeRecord(record), created];
+      const { record, created } = value as { record: A; created: boolean };
+      return { record: each(record), created };
     }
     case 'history': {
-      const page = value as HistoryPage;
-      return { ...page, entries: page.entries.map(encodeRecord) };
+      const page = value as { entries: A[] };
+      return { ...page, entries: page.entries.map(each) };
     }
     case 'search': {
-      const result = value as SearchResult;
-      return { ...result, entries: result.entries.map(encodeRecord), included: result.included.map(encodeRecord) };
+      const result = value as { entries: A[]; included: A[] };
+      return { ...result, entries: result.entries.map(each), included: result.included.map(each) };
     }
     default:
       return value;
   }
 }
 
+/** The value of a call as it crosses the thread boundary, and back. */
+export function encodeResult(op: WriterOp, value: unknown): unknown {
+  return mapRecords(op, value, encodeRecord);
+}
+
 export function decodeResult(op: WriterOp, value: unknown): unknown {
-  if (value === undefined || value === null) return value;
-  switch (op) {
-    case 'create':
-    case 'delete':
-    case 'read':
-    case 'vread':
-      return decodeRecord(value as WireRecord);
-    case 'update': {
-      const [record, created] = value as [WireRecord, boolean];
-      return { record: decodeRecord(record), created };
-    }
-    case 'history': {
-      const page = value as Omit<HistoryPage, 'entries'> & { entries: WireRecord[] };
-      return { ...page, entries: page.entries.map(decodeRecord) };
-    }
-    case 'search': {
-      const result = value as Omit<SearchResult, 'entries' | 'included'> & { entries: WireRecord[]; included: WireRecord[] };
-      return { ...result, entries: result.entries.map(decodeRecord), included: result.included.map(decodeRecord) };
-    }
-    default:
-      return value;
-  }
+  return mapRecords(op, value, decodeRecord);
 }
 
 export function encodeError(error: unknown): WireError {
