@@ -46,6 +46,7 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
   });
   app.get('/readyz', async (_req, res) => {
     try {
+      await ctx.store.ready?.();
       await ctx.store.read('Patient', 'readyz-probe');
       res.status(200).json({ status: 'ready' });
     } catch (err) {

@@ -78,5 +78,7 @@ export interface FhirStore {
    * fn resolves, or not at all when it throws (even if the process dies midway). Writes from elsewhere wait.
    */
   transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T>;
+  /** Optional: rejects when the store cannot serve writes any more (its writer stopped), for readiness checks. */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }

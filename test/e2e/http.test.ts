@@ -30,6 +30,16 @@ describe('HTTP basics', () => {
     await closed.close().catch(() => undefined);
   });
 
+  it('/readyz answers 503 when the store can take no writes, though it still reads', async () => {
+    const stalled = startTestServer();
+    stalled.store.ready = async () => {
+      throw new Error('the store writer thread stopped');
+    };
+    expect((await request(stalled.app).get('/readyz')).status).toBe(503);
+    expect((await request(stalled.app).get('/fhir/Patient/none')).status).toBe(404);
+    await stalled.close();
+  });
+
   it('echoes a sane X-Request-Id and generates one otherwise', async () => {
     const echoed = await request(server.app).get('/fhir/metadata').set('X-Request-Id', 'abc-123');
     expect(echoed.headers['x-request-id']).toBe('abc-123');

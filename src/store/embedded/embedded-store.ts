@@ -22,6 +22,7 @@ export type { Durability } from './writer-connection';
 export interface StoreLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }
 
 export interface EmbeddedStoreOptions {
@@ -140,6 +141,11 @@ export class EmbeddedStore implements FhirStore {
     marker.active = false;
     await session.succeed();
     return result;
+  }
+
+  async ready(): Promise<void> {
+    const failure = this.writer.failure?.();
+    if (failure) throw failure;
   }
 
   /** Waits for running writes, checkpoints the WAL into the database file and closes both connections. */
@@ -292,7 +298,9 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore 
  */
 export async function openEmbeddedStoreWithWriterThread(options: EmbeddedStoreOptions, recipe: IndexRecipe): Promise<EmbeddedStore> {
   const settings = settingsOf(options);
-  const { writer, applied } = await startWriterThread({ settings, index: recipe });
+  const { writer, applied } = await startWriterThread({ settings, index: recipe }, (err) =>
+    options.logger?.error({ err }, 'the store writer thread stopped: every write fails until Lucarne restarts'),
+  );
   if (applied.length > 0) options.logger?.info({ file: settings.file, applied }, 'store schema migrated');
   try {
     return new EmbeddedStore(options, settings.file, writer);

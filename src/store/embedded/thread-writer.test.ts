@@ -66,6 +66,7 @@ describe('writer thread', () => {
     await store.create(patient('before'));
     await (store as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer.worker.terminate();
     await expect(store.create(patient('after'))).rejects.toThrow(/writer thread stopped/);
+    await expect(store.ready()).rejects.toThrow(/writer thread stopped/);
     expect(await store.read('Patient', 'before')).toBeDefined();
     store = undefined;
   });

@@ -28,10 +28,14 @@ class ThreadWriter implements Writer {
   private readonly pending = new Map<number, { op: WriterOp; resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private outbox: Call[] = [];
   private scheduled = false;
-  private failure?: Error;
+  private stopped?: Error;
+  private closing = false;
   private readonly exited: Promise<void>;
 
-  constructor(private readonly worker: Worker) {
+  constructor(
+    private readonly worker: Worker,
+    private readonly onFailure?: (error: Error) => void,
+  ) {
     worker.on('message', (replies: Reply[]) => {
       for (const reply of replies) {
         const waiting = this.pending.get(reply[0]);
@@ -64,12 +68,13 @@ class ThreadWriter implements Writer {
   commit: Writer['commit'] = () => this.call('commit', []);
 
   async close(): Promise<void> {
-    if (!this.failure) await this.call('close', []);
+    this.closing = true;
+    if (!this.stopped) await this.call('close', []);
     await this.exited;
   }
 
   private call<T>(op: WriterOp, args: unknown[]): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.stopped) return Promise.reject(this.stopped);
     return new Promise<T>((resolve, reject) => {
       const seq = ++this.seq;
       this.pending.set(seq, { op, resolve: resolve as (v: unknown) => void, reject });
@@ -85,12 +90,17 @@ class ThreadWriter implements Writer {
     this.scheduled = false;
     const calls = this.outbox;
     this.outbox = [];
-    if (calls.length > 0 && !this.failure) this.worker.postMessage(calls);
+    if (calls.length > 0 && !this.stopped) this.worker.postMessage(calls);
+  }
+
+  failure(): Error | undefined {
+    return this.stopped;
   }
 
   private fail(error: Error): void {
-    this.failure ??= error;
-    for (const waiting of this.pending.values()) waiting.reject(this.failure);
+    if (!this.stopped && !this.closing) this.onFailure?.(error);
+    this.stopped ??= error;
+    for (const waiting of this.pending.values()) waiting.reject(this.stopped);
     this.pending.clear();
   }
 }
@@ -99,7 +109,10 @@ class ThreadWriter implements Writer {
  * Starts the writer thread and waits until its connection is open and the schema migrated. From source
  * (tsx, jest) the thread loads TypeScript through tsx; compiled, it runs the .js next to this file.
  */
-export async function startWriterThread(data: WriterThreadData): Promise<{ writer: Writer; applied: number[] }> {
+export async function startWriterThread(
+  data: WriterThreadData,
+  onFailure?: (error: Error) => void,
+): Promise<{ writer: Writer; applied: number[] }> {
   const ext = extname(__filename);
   const entry = join(__dirname, `writer-worker${ext}`);
   const bootstrap = ext === '.ts' ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});` : '';
@@ -121,5 +134,5 @@ export async function startWriterThread(data: WriterThreadData): Promise<{ write
     await worker.terminate();
     throw decodeError(ready.error);
   }
-  return { writer: new ThreadWriter(worker), applied: ready.applied };
+  return { writer: new ThreadWriter(worker, onFailure), applied: ready.applied };
 }

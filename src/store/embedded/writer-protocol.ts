@@ -9,7 +9,7 @@ import { isAborted, markAborted, type Writer } from './writer';
  * each batch with a batch of replies, in order. Records travel as their stored JSON text (never as parsed
  * resources: structured cloning them would cost more than the write itself) and are rebuilt on arrival.
  */
-export type WriterOp = Exclude<keyof Writer, 'close'> | 'close';
+export type WriterOp = Exclude<keyof Writer, 'failure'>;
 export type Call = [seq: number, op: WriterOp, args: unknown[]];
 export type Reply = [seq: number, ok: true, value: unknown] | [seq: number, ok: false, error: WireError];
 

@@ -26,6 +26,8 @@ export interface Writer {
   commit(): Promise<boolean>;
   /** Checkpoints the WAL into the database file and closes the connection. */
   close(): Promise<void>;
+  /** Why the writer can take no more calls (its thread stopped), if so. */
+  failure?(): Error | undefined;
 }
 
 const ABORTED = Symbol('lucarne.transactionAborted');
