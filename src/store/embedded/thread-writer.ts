@@ -20,7 +20,7 @@ type Ready = { ready: true; applied: number[] } | { ready: false; error: WireErr
 
 /**
  * The writer connection in a worker thread, so that SQLite's work for writes (index rows, B-tree inserts,
- * COMMIT and its fsync) runs on a second core while the event loop parses, validates and answers.
+ * COMMIT) runs on a second core while the event loop parses, validates and answers.
  * Calls made in one turn of the event loop travel as one message; replies come back in order.
  */
 class ThreadWriter implements Writer {

@@ -5,8 +5,8 @@ import { Worker } from 'node:worker_threads';
  * Moves committed pages from the WAL into the database file from a worker thread, with its own connection,
  * so that commits on the event loop do not pay for it. With SQLite's automatic checkpoint every ~1,000 pages,
  * a commit that crosses the threshold copies and fsyncs the whole WAL first: that was most of the commit
- * time of a transaction Bundle. Durability is unchanged: each commit still fsyncs the WAL (synchronous=FULL);
- * a checkpoint only copies what is already durable, and SQLite keeps it safe against crashes at any point.
+ * time of a transaction Bundle. Durability is unchanged: each commit is still flushed before it is acknowledged
+ * (WalSync); a checkpoint only copies committed pages, and SQLite keeps it safe against crashes at any point.
  *
  * The worker starts the first time the WAL is seen over `startAtBytes` (most test stores never need it) and
  * runs PASSIVE checkpoints (never waiting for, nor blocking, readers and the writer) every `intervalMs`.
