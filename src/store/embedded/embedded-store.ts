@@ -89,12 +89,12 @@ export class EmbeddedStore implements FhirStore {
     this.checkpointer = new WalCheckpointer(file, options.durability === 'normal' ? 'NORMAL' : 'FULL');
   }
 
-  create(resource: Resource & { id: string }, options: WriteOptions = {}): Promise<VersionRecord> {
+  async create(resource: Resource & { id: string }, options: WriteOptions = {}): Promise<VersionRecord> {
     const prepared = this.prepare(resource);
     return this.write((w) => w.create(prepared, options, this.now()));
   }
 
-  update(resource: Resource & { id: string }, options: WriteOptions = {}): Promise<{ record: VersionRecord; created: boolean }> {
+  async update(resource: Resource & { id: string }, options: WriteOptions = {}): Promise<{ record: VersionRecord; created: boolean }> {
     const prepared = this.prepare(resource);
     return this.write((w) => w.update(prepared, options, this.now()));
   }

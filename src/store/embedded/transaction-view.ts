@@ -19,11 +19,11 @@ function operationsOn(writer: Writer, use: UseWriter, helpers: WriteHelpers): St
   const { now } = helpers;
   return {
     // Prepared at once, before the writer is taken: extraction overlaps with the writes of others.
-    create: (resource, options) => {
+    create: async (resource, options) => {
       const prepared = helpers.prepare(resource);
       return use(() => writer.create(prepared, options ?? {}, now()));
     },
-    update: (resource, options) => {
+    update: async (resource, options) => {
       const prepared = helpers.prepare(resource);
       return use(() => writer.update(prepared, options ?? {}, now()));
     },
