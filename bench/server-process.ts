@@ -16,7 +16,7 @@ export interface ServerProcess {
   /** Peak resident set size so far (VmHWM), in MiB. */
   peakRssMiB(): number;
   rssMiB(): number;
-  /** CPU milliseconds used so far by the server's main thread and by its other threads (Linux; empty elsewhere). */
+  /** CPU milliseconds used so far by the server's main thread, its named threads and the rest (Linux; empty elsewhere). */
   threadCpuMs(): Map<string, number>;
   stop(): Promise<number | null>;
 }
@@ -25,15 +25,16 @@ export interface ServerProcess {
 const TICKS_PER_S = 100;
 
 /**
- * utime + stime of pid's main thread and of all its other threads (worker threads, V8's GC and compiler
- * threads, libuv's pool): Node threads carry no distinguishing names.
+ * utime + stime of pid's main thread, of the threads Lucarne names (lucarne-writer, lucarne-ckpt) and of
+ * all its other threads together (V8's GC and compiler threads, libuv's pool).
  */
 function threadCpu(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = tid === String(pid) ? 'main thread' : 'other threads';
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const name = tid === String(pid) ? 'main thread' : comm.startsWith('lucarne-') ? comm : 'other threads';
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
       out.set(name, (out.get(name) ?? 0) + ms);

@@ -71,6 +71,7 @@ export class WalCheckpointer {
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+try { require('node:fs').writeFileSync('/proc/thread-self/comm', 'lucarne-ckpt'); } catch {}
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 0');
