@@ -1,11 +1,17 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConformanceFolders } from './conformance-folders';
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('readConformanceFolders', () => {
   it('reads resources and Bundles recursively, in name order, and skips what is not a resource', () => {
     const root = mkdtempSync(join(tmpdir(), 'lucarne-conf-'));
+    made.push(root);
     mkdirSync(join(root, 'profiles', 'fr-core'), { recursive: true });
     mkdirSync(join(root, 'terminology'));
     writeFileSync(join(root, 'profiles', 'README.md'), '# not json');

@@ -1,11 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './load-config';
 import { settingsSchema } from './config-schema';
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function configFile(content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'lucarne-config-'));
+  made.push(dir);
   const path = join(dir, 'config.json');
   writeFileSync(path, content);
   return path;
