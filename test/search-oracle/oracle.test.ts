@@ -175,11 +175,9 @@ function mismatches(cls: string): string[] {
 
 /**
  * Classes Lucarne gets wrong today; `it.failing` until the fix lands (the test then fails, and the entry must
- * go). The number/quantity prefix, ap and reference:missing bugs are fixed. 'number lt' stays skipped for
- * another reason: the generator draws no `number lt` query with this seed (the class test would fail on an
- * empty sample); the generator should be made to draw one.
+ * go). The number/quantity prefix, ap and reference:missing bugs are fixed.
  */
-const KNOWN_FAILING = new Set<string>(['number lt']);
+const KNOWN_FAILING = new Set<string>([]);
 
 it('generates a few thousand searches, most with results, covering every class', () => {
   expect(results.length).toBe(2500);

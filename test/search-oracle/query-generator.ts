@@ -49,7 +49,23 @@ export function generateQueries(resources: Resource[], count: number, seed = 99)
     }
     if (clauses.length === size) queries.push({ type, clauses });
   }
-  return queries;
+  return withEveryNumberPrefix(queries, count);
+}
+
+/**
+ * Number parameters are rare in the data, so a random draw can miss a prefix: each missing one gets a copy of
+ * a drawn single number clause with that prefix, in place of the last queries (the count stays the same).
+ */
+function withEveryNumberPrefix(queries: OracleQuery[], count: number): OracleQuery[] {
+  const numeric = queries.filter((q) => q.clauses.length === 1 && getSearchParameter(q.type, q.clauses[0].key)?.type === 'number');
+  if (numeric.length === 0) return queries;
+  const drawn = new Set(numeric.map((q) => /^(eq|ne|gt|lt|ge|le|ap)/.exec(q.clauses[0].value)?.[1] ?? 'eq'));
+  const base = numeric[0];
+  const number = base.clauses[0].value.replace(/^(eq|ne|gt|lt|ge|le|ap)/, '');
+  const extra = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'ap']
+    .filter((p) => !drawn.has(p))
+    .map((p) => ({ type: base.type, clauses: [{ ...base.clauses[0], value: `${p}${number}` }] }));
+  return [...queries.slice(0, count - extra.length), ...extra];
 }
 
 function valuesOf(type: string, code: string, resource: Resource): TypedValue[] {
