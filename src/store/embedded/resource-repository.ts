@@ -25,8 +25,9 @@ interface CurrentRow {
  * version by primary key. Reading the duplicate from `resources` would save no B-tree lookup, because the
  * record also needs `method`, which only `versions` has, and it would double the bytes of every write.
  *
- * Each write is a better-sqlite3 transaction function: IMMEDIATE transaction on its own, a SAVEPOINT inside
- * an open store transaction, so a failing write (412, 409, index error) never leaves half a change.
+ * Writes run inside the connection's open transaction (WriterConnection begins it): a write that fails
+ * before changing anything (412, 409) leaves nothing behind; one that fails after (see `unguarded`) poisons
+ * the transaction, which the connection then rolls back whole.
  */
 export class ResourceRepository {
   private readonly selectCurrent: Database.Statement<[string, string], CurrentRow>;
@@ -39,11 +40,7 @@ export class ResourceRepository {
   private readonly historyQueries: HistoryQueries;
   private changing = false;
   private poison?: { error: unknown };
-  private writers?: {
-    create: Database.Transaction<(r: PreparedResource, o: WriteOptions) => VersionRecord>;
-    update: Database.Transaction<(r: PreparedResource, o: WriteOptions) => { record: VersionRecord; created: boolean }>;
-    delete: Database.Transaction<(t: string, id: string, o: WriteOptions) => VersionRecord | undefined>;
-  };
+  private readonly writable: boolean;
 
   constructor(
     private readonly db: Database.Database,
@@ -51,6 +48,7 @@ export class ResourceRepository {
     private readonly clock: Clock,
     writable: boolean,
   ) {
+    this.writable = writable;
     const current = 'FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = r.version';
     this.selectCurrent = db.prepare('SELECT rid, version, last_updated, deleted FROM resources WHERE type = ? AND id = ?');
     this.selectRead = db.prepare(`SELECT ${versionColumns} ${current} WHERE r.type = ? AND r.id = ?`);
@@ -73,11 +71,6 @@ export class ResourceRepository {
     this.insertVersion = db.prepare(
       'INSERT INTO versions (rid, version, type, last_updated, deleted, method, content) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.writers = {
-      create: db.transaction((r, o) => this.doCreate(r, o)),
-      update: db.transaction((r, o) => this.doUpdate(r, o)),
-      delete: db.transaction((t, id, o) => this.doDelete(t, id, o)),
-    };
   }
 
   read(resourceType: string, id: string): VersionRecord | undefined {
@@ -116,18 +109,15 @@ export class ResourceRepository {
   }
 
   create(resource: PreparedResource, options: WriteOptions = {}): VersionRecord {
-    if (this.db.inTransaction) return this.unguarded(() => this.doCreate(resource, options));
-    return this.writable().create.immediate(resource, options);
+    return this.unguarded(() => this.doCreate(resource, options));
   }
 
   update(resource: PreparedResource, options: WriteOptions = {}): { record: VersionRecord; created: boolean } {
-    if (this.db.inTransaction) return this.unguarded(() => this.doUpdate(resource, options));
-    return this.writable().update.immediate(resource, options);
+    return this.unguarded(() => this.doUpdate(resource, options));
   }
 
   delete(resourceType: string, id: string, options: WriteOptions = {}): VersionRecord | undefined {
-    if (this.db.inTransaction) return this.unguarded(() => this.doDelete(resourceType, id, options));
-    return this.writable().delete.immediate(resourceType, id, options);
+    return this.unguarded(() => this.doDelete(resourceType, id, options));
   }
 
   /**
@@ -147,7 +137,8 @@ export class ResourceRepository {
    * behind; a failure after the first change (SQLite error, extraction bug) poisons the transaction instead.
    */
   private unguarded<T>(fn: () => T): T {
-    this.writable();
+    if (!this.writable) throw new Error('this connection is read-only');
+    if (!this.db.inTransaction) throw new Error('a write needs the open transaction of its connection');
     this.changing = false;
     try {
       return fn();
@@ -157,11 +148,6 @@ export class ResourceRepository {
     } finally {
       this.changing = false;
     }
-  }
-
-  private writable() {
-    if (!this.writers) throw new Error('this connection is read-only');
-    return this.writers;
   }
 
   private doCreate(resource: PreparedResource, options: WriteOptions): VersionRecord {

@@ -8,7 +8,7 @@ describe('WalSync', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'lucarne-walsync-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('flushes the file, and requests made during a flush share the next one', async () => {
+  it('settles every request, however many arrive during a flush, and flushes again after', async () => {
     const file = join(dir, 'x-wal');
     writeFileSync(file, 'frames');
     const sync = new WalSync(file);
