@@ -1,10 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp, type LucarneApp } from './app';
 import type { LucarneConfig } from './config/config';
 import { ConfigError, loadConfig } from './config/load-config';
 import { createHttpApp } from './http/create-http-app';
+import { createLucarneServer } from './http/http-server';
 import { createLogger } from './kernel/logger';
 
 export interface RunningServer {
@@ -24,8 +25,7 @@ export const OPEN_API_WARNING =
 export async function startServer(config: LucarneConfig, logger: Logger): Promise<RunningServer> {
   const app = await createApp(config, { logger });
   const http = createHttpApp(app.ctx, app.router);
-  const server = createServer(http);
-  server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
+  const server = createLucarneServer(http, config, logger);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import type { Bundle } from '@medplum/fhirtypes';
 import { createApp } from '../../src/app';
 import type { LucarneConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/config/load-config';
 import type { ReadLoadOptions, ReadLoadResult } from '../load/read-load';
 import { hasWrk, runWrkLoad } from '../load/wrk-load';
 import { startServer } from '../server-process';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const prng = new Prng(1);
 
   const config: LucarneConfig = {
+    ...loadConfig({ env: {} }),
     port: 0, host: '127.0.0.1', dataDir: built.dataDir, baseUrl: 'http://127.0.0.1/fhir', maxBodyBytes: 1 << 24,
     corsOrigins: ['*'], logLevel: 'silent', writerThread: false, allowMultipleDelete: false, defaultPageSize: 20, maxPageSize: 1000,
     shutdownTimeoutMs: 1000,

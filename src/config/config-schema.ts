@@ -108,6 +108,42 @@ export const settingsSchema = {
     'x-env': 'LUCARNE_SHUTDOWN_TIMEOUT_MS',
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the server closes anyway.',
   },
+  maxConnections: {
+    type: 'integer',
+    minimum: 1,
+    default: 8192,
+    'x-env': 'LUCARNE_MAX_CONNECTIONS',
+    description:
+      'Open connections the server keeps at once; a connection over it is answered 503 with Retry-After and closed. Lowered automatically to fit the open-file limit.',
+  },
+  maxConnectionsPerClient: {
+    type: 'integer',
+    minimum: 0,
+    default: 0,
+    'x-env': 'LUCARNE_MAX_CONNECTIONS_PER_CLIENT',
+    description: 'Open connections one client address may hold (0: no per-address cap; behind a proxy every client shares its address).',
+  },
+  headersTimeoutMs: {
+    type: 'integer',
+    minimum: 1000,
+    default: 10000,
+    'x-env': 'LUCARNE_HEADERS_TIMEOUT_MS',
+    description: 'How long a client may take to send the request line and headers before it is answered 408 and closed.',
+  },
+  requestTimeoutMs: {
+    type: 'integer',
+    minimum: 1000,
+    default: 60000,
+    'x-env': 'LUCARNE_REQUEST_TIMEOUT_MS',
+    description: 'How long a client may take to send a whole request, body included, before it is answered 408 and closed.',
+  },
+  keepAliveTimeoutMs: {
+    type: 'integer',
+    minimum: 1000,
+    default: 65000,
+    'x-env': 'LUCARNE_KEEP_ALIVE_TIMEOUT_MS',
+    description: 'How long an idle keep-alive connection stays open (longer than common load-balancer idle timeouts).',
+  },
   requiredProfiles: {
     type: 'array',
     items: { type: 'string', pattern: '^[A-Z][A-Za-z]+=\\S+$' },

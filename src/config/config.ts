@@ -28,6 +28,13 @@ export interface LucarneConfig {
   maxPageSize: number;
   /** How long in-flight requests may take to finish at shutdown (LUCARNE_SHUTDOWN_TIMEOUT_MS, default 10 s). */
   shutdownTimeoutMs: number;
+  /** Connection caps: open connections in all (LUCARNE_MAX_CONNECTIONS) and per client address (0: none). */
+  maxConnections: number;
+  maxConnectionsPerClient: number;
+  /** Time a client may take to send its headers, its whole request, and an idle keep-alive connection lives. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   /** Type=url entries: profiles required on write for that type (LUCARNE_REQUIRED_PROFILES, comma separated). */
   requiredProfiles?: string[];
 }

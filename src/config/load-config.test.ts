@@ -43,6 +43,11 @@ describe('loadConfig', () => {
       defaultPageSize: 20,
       maxPageSize: 1000,
       shutdownTimeoutMs: 10000,
+      maxConnections: 8192,
+      maxConnectionsPerClient: 0,
+      headersTimeoutMs: 10000,
+      requestTimeoutMs: 60000,
+      keepAliveTimeoutMs: 65000,
       requiredProfiles: [],
     });
     expect(config.mongodbUrl).toBeUndefined();

@@ -98,7 +98,18 @@ async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, 
     const response = await router.handle(ctx, request);
     sendFhir(res, response.status, response.headers, response.rawBody === undefined || pretty ? response.body : undefined, pretty, req.method === 'HEAD', response.rawBody);
   } catch (err) {
+    if (clientAborted(req, res)) {
+      // Nobody is left to answer: an abort is the client's choice, not a server fault, so no error and no stack.
+      ctx.logger.info({ reqId: res.locals.requestId, method: req.method }, 'client aborted the request');
+      res.destroy();
+      return;
+    }
     if (!req.complete) res.setHeader('Connection', 'close');
     sendError(res, err, ctx.logger, pretty);
   }
+}
+
+/** Whether the client closed its connection before the request was read or answered. */
+function clientAborted(req: Request, res: Response): boolean {
+  return res.destroyed || (req.destroyed && !req.complete);
 }

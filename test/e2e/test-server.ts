@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type express from 'express';
 import type { LucarneConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/config/load-config';
 import { loadDefinitions, type Definitions } from '../../src/fhir/conformance/definitions';
 import { createFhirRouter, type FhirRouter, type RouteDefinition } from '../../src/fhir/rest/router';
 import type { ServerContext } from '../../src/fhir/rest/server-context';
@@ -66,6 +67,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
   const taken = backend?.takeStore(shared.definitions);
   const store = taken?.store ?? openEmbeddedStore({ dataDir, index: createEmbeddedSearchIndex(shared.definitions, { baseUrl: BASE_URL }), clock, durability: 'normal' });
   const config: LucarneConfig = {
+    ...loadConfig({ env: {} }),
     port: 0,
     host: '127.0.0.1',
     dataDir,

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import type { LucarneConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/config/load-config';
 import { registerBundlePatchValidate } from '../../src/fhir/bundle/register-routes';
 import { createFhirRouter } from '../../src/fhir/rest/router';
 import type { ServerContext } from '../../src/fhir/rest/server-context';
@@ -22,6 +23,7 @@ describeMongo('REST over the MongoDB store', () => {
     const clock = monotonicClock();
     store = await openTestStore('rest', { clock, baseUrl: BASE });
     const config: LucarneConfig = {
+      ...loadConfig({ env: {} }),
       port: 0, host: '127.0.0.1', dataDir: '/nonexistent', baseUrl: BASE, maxBodyBytes: 1024 * 1024, corsOrigins: ['*'],
       logLevel: 'silent', writerThread: false, allowMultipleDelete: false, defaultPageSize: 20, maxPageSize: 1000, shutdownTimeoutMs: 1000,
     };
