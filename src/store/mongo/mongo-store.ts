@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Db, type Document } from 'mongodb';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Definitions } from '../../fhir/conformance/definitions';
 import { createExtractor, type Extractor } from '../../fhir/search/extract';
@@ -32,6 +32,18 @@ export interface MongoStoreOptions {
   extractor?: Extractor;
   /** How long transaction(fn) waits for the cluster-wide lease without server transactions (default 10 s). */
   serialWaitMs?: number;
+  /**
+   * Called with every command sent to the server (driver command monitoring), e.g. to log slow query
+   * shapes or to check in tests that each query is served by an index. Off when absent.
+   */
+  onCommand?: (command: ObservedCommand) => void;
+}
+
+/** A command as sent: its name, its database and the command document (filters, sorts, updates). */
+export interface ObservedCommand {
+  name: string;
+  database: string;
+  command: Document;
 }
 
 /** Name of the lease that serialises transaction(fn) calls when the server has no transactions. */
@@ -195,7 +207,9 @@ function transactionFailed(err: unknown): Error {
 export async function openMongoStore(options: MongoStoreOptions): Promise<MongoStore> {
   // A timeout written in the URL wins over the default.
   const timeout = /[?&]serverSelectionTimeoutMS=/i.test(options.url) ? {} : { serverSelectionTimeoutMS: 10_000 };
-  const client = new MongoClient(options.url, timeout);
+  const client = new MongoClient(options.url, { ...timeout, monitorCommands: options.onCommand !== undefined });
+  const observe = options.onCommand;
+  if (observe) client.on('commandStarted', (e) => observe({ name: e.commandName, database: e.databaseName, command: e.command }));
   await client.connect();
   try {
     const fromUrl = client.options.dbName;
