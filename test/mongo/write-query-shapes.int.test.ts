@@ -93,12 +93,12 @@ describeMongo('MongoDB query shapes of the write path', () => {
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     expect((await put(`Patient/${id}`, { ...patient('255081416802538', 'IPP1', 'Dupond'), id }, { 'If-Match': 'W/"1"' })).status).toBe(200);
-    expect((await put('Patient/client-id', { ...patient('190012A12345612', 'IPP2', 'Martin'), id: 'client-id' })).status).toBe(201);
+    expect((await put('Patient/client-id', { ...patient('190012A12345615', 'IPP2', 'Martin'), id: 'client-id' })).status).toBe(201);
     // Conditional create: a match, then no match.
     expect((await post('Patient', patient('255081416802538', 'IPP1', 'Dupont'), { 'If-None-Exist': `identifier=${INS}|255081416802538` })).status).toBe(200);
-    expect((await post('Patient', patient('160057512345651', 'IPP3', 'Durand'), { 'If-None-Exist': `identifier=${IPP}|IPP3` })).status).toBe(201);
+    expect((await post('Patient', patient('160057512345637', 'IPP3', 'Durand'), { 'If-None-Exist': `identifier=${IPP}|IPP3` })).status).toBe(201);
     // Conditional update and patch, by IPP.
-    expect((await put(`Patient?identifier=${IPP}|IPP3`, patient('160057512345651', 'IPP3', 'Durand-Petit'))).status).toBe(200);
+    expect((await put(`Patient?identifier=${IPP}|IPP3`, patient('160057512345637', 'IPP3', 'Durand-Petit'))).status).toBe(200);
     const patched = await request(app).patch(`/fhir/Patient?identifier=${IPP}|IPP3`).set('Content-Type', 'application/json-patch+json')
       .send([{ op: 'replace', path: '/birthDate', value: '1960-05-07' }]);
     expect(patched.status).toBe(200);
@@ -109,7 +109,7 @@ describeMongo('MongoDB query shapes of the write path', () => {
     // A batch as the importer sends it: conditional creates, a conditional reference, a PUT, a conditional delete.
     const batch = await post('', {
       resourceType: 'Bundle', type: 'batch', entry: [
-        { resource: patient('282012B12345638', 'IPP4', 'Leroy'), request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${IPP}|IPP4` } },
+        { resource: patient('282012B12345693', 'IPP4', 'Leroy'), request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${IPP}|IPP4` } },
         {
           resource: {
             resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: `Patient?identifier=${IPP}|IPP3` },
