@@ -1,6 +1,6 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { startBundleTestServer, type BundleTestServer } from './bundle-test-helpers';
-import { personResources, seed } from './imaging-seed';
+import { P1_INS, P2_IPP, SITE_B_IPP, TEST_INS, personResources, seed } from './imaging-seed';
 
 let server: BundleTestServer;
 
@@ -79,6 +79,59 @@ describe('Patient/$imaging-record', () => {
     expect(res.status).toBe(400);
     const outcome = res.body as OperationOutcome;
     expect(outcome.issue[0].expression).toEqual([name]);
+  });
+});
+
+describe('Patient/$imaging-record at type level (identifier=system|value)', () => {
+  const byIdentifier = (identifier: string, query = '') => server.http.get(`/fhir/Patient/$imaging-record?identifier=${encodeURIComponent(identifier)}${query}`);
+
+  it('finds the patient by INS or by IPP and returns the same record as at instance level', async () => {
+    const byIns = await byIdentifier(`${TEST_INS}|${P1_INS}`);
+    expect(byIns.status).toBe(200);
+    const instance = await record();
+    expect(keys(byIns.body as Bundle)).toEqual(keys(instance));
+    expect((byIns.body as Bundle).total).toBe(6);
+    // p2's IPP: the same person through the link, so the same studies
+    const byIpp = await byIdentifier(`${SITE_B_IPP}|${P2_IPP}`);
+    expect(keys(byIpp.body as Bundle, 'match')).toEqual(keys(instance, 'match'));
+  });
+
+  it('keeps the identifier and the filters in the page links, and accepts a Parameters body', async () => {
+    const page = (await byIdentifier(`${TEST_INS}|${P1_INS}`, '&modality=CT,XA&_count=2')).body as Bundle;
+    expect(keys(page, 'match')).toEqual(['ImagingStudy/s1', 'ImagingStudy/s4']);
+    const next = page.link?.find((l) => l.relation === 'next')?.url ?? '';
+    expect(next).toContain(`/Patient/$imaging-record?identifier=${encodeURIComponent(`${TEST_INS}|${P1_INS}`)}&modality=CT%2CXA&_count=2&_offset=2`);
+    const rest = await server.http.get(next.slice(next.indexOf('/fhir/')));
+    expect(keys(rest.body as Bundle, 'match')).toEqual(['ImagingStudy/s2', 'ImagingStudy/s3']);
+    const posted = await server.http.post('/fhir/Patient/$imaging-record').set('Content-Type', 'application/fhir+json')
+      .send({ resourceType: 'Parameters', parameter: [{ name: 'identifier', valueString: `${SITE_B_IPP}|${P2_IPP}` }, { name: 'modality', valueCode: 'MR' }] });
+    expect(keys(posted.body as Bundle, 'match')).toEqual(['ImagingStudy/s5']);
+  });
+
+  it('answers 404 when no patient has the identifier and 409 naming them when several do', async () => {
+    const none = await byIdentifier(`${TEST_INS}|248039263001064`);
+    expect([none.status, (none.body as OperationOutcome).issue[0].code]).toEqual([404, 'not-found']);
+    for (const id of ['dup1', 'dup2']) {
+      await server.http.put(`/fhir/Patient/${id}`).set('Content-Type', 'application/fhir+json')
+        .send({ resourceType: 'Patient', id, identifier: [{ system: SITE_B_IPP, value: 'IPP-B-DUP' }] }).expect(201);
+    }
+    const several = await byIdentifier(`${SITE_B_IPP}|IPP-B-DUP`);
+    expect(several.status).toBe(409);
+    const diagnostics = (several.body as OperationOutcome).issue[0].diagnostics;
+    expect(diagnostics).toContain('Patient/dup1');
+    expect(diagnostics).toContain('Patient/dup2');
+    expect(diagnostics).not.toContain('IPP-B-DUP');
+  });
+
+  it.each([
+    ['', 'identifier'],
+    [`?identifier=${P1_INS}`, 'identifier'],
+    [`?identifier=${encodeURIComponent(`${TEST_INS}|`)}`, 'identifier'],
+    [`?identifier=${encodeURIComponent(`${TEST_INS}|${P1_INS}`)}&start=2024-13`, 'start'],
+  ])('refuses %s with a 400 naming %s', async (query, name) => {
+    const res = await server.http.get(`/fhir/Patient/$imaging-record${query}`);
+    expect(res.status).toBe(400);
+    expect((res.body as OperationOutcome).issue[0].expression).toEqual([name]);
   });
 });
 

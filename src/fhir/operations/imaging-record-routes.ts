@@ -2,10 +2,12 @@ import { badRequest } from '../../kernel/errors';
 import { doseStatistics, STATISTICS_METRICS } from '../../imaging/dose-statistics';
 import { doseSummary } from '../../imaging/dose-summary';
 import { everything } from '../../imaging/everything';
-import { imagingRecord } from '../../imaging/imaging-record';
+import { imagingRecord, type ImagingRecordQuery } from '../../imaging/imaging-record';
 import { OperationArgs } from '../../imaging/operation-args';
+import { patientByIdentifier } from '../../imaging/patient-by-identifier';
 import type { FhirResponse } from '../rest/fhir-request';
 import type { FhirRouter, RouteHandler } from '../rest/router';
+import type { ServerContext } from '../rest/server-context';
 import { assertUrlId } from '../rest/write-body';
 
 /** Studies per page of $imaging-record when `_count` is not given. */
@@ -15,18 +17,29 @@ const ok = (body: FhirResponse['body']): FhirResponse => ({ status: 200, headers
 
 export const imagingRecordHandler: RouteHandler = async (ctx, request, store, { id }) => {
   assertUrlId(id);
+  return ok(await imagingRecord(ctx, store, { patientId: id, ...imagingRecordArgs(ctx, new OperationArgs(request)) }));
+};
+
+/** `Patient/$imaging-record?identifier=system|value`: the same record, for the one Patient with that INS or IPP. */
+export const typeImagingRecordHandler: RouteHandler = async (ctx, request, store) => {
   const args = new OperationArgs(request);
+  const identifier = args.string('identifier');
+  const query = imagingRecordArgs(ctx, args);
+  const patientId = await patientByIdentifier(ctx, store, identifier);
+  return ok(await imagingRecord(ctx, store, { patientId, identifier, ...query }));
+};
+
+function imagingRecordArgs(ctx: ServerContext, args: OperationArgs): Omit<ImagingRecordQuery, 'patientId'> {
   const modality = args.codes('modality');
   for (const m of modality) if (!/^[A-Z0-9_]{1,16}$/.test(m)) throw badRequest(`Parameter 'modality' must be DICOM modality codes (CT, MR...), not '${m.slice(0, 20)}'`, 'modality');
-  return ok(await imagingRecord(ctx, store, {
-    patientId: id,
+  return {
     modality,
     start: args.date('start'),
     end: args.date('end'),
     count: args.count('_count', DEFAULT_STUDIES_PER_PAGE, ctx.config.maxPageSize),
     offset: args.integer('_offset', 0) ?? 0,
-  }));
-};
+  };
+}
 
 export const everythingHandler: RouteHandler = async (ctx, request, store, { id }) => {
   assertUrlId(id);
@@ -66,10 +79,11 @@ export const doseStatisticsHandler: RouteHandler = async (ctx, request, store) =
   }));
 };
 
-/** The imaging record operations: $imaging-record, $everything, $dose-summary (Patient) and $dose-statistics (Observation). */
+/** The imaging record operations: $imaging-record (instance and type level), $everything, $dose-summary (Patient) and $dose-statistics (Observation). */
 export function registerImagingRoutes(router: FhirRouter): void {
   for (const method of ['GET', 'POST'] as const) {
     router.register(method, 'Patient/:id/$imaging-record', imagingRecordHandler);
+    router.register(method, 'Patient/$imaging-record', typeImagingRecordHandler);
     router.register(method, 'Patient/:id/$everything', everythingHandler);
     router.register(method, 'Patient/:id/$dose-summary', doseSummaryHandler);
     router.register(method, 'Observation/$dose-statistics', doseStatisticsHandler);
