@@ -1,7 +1,8 @@
 import { badRequest } from '../../kernel/errors';
-import { doseStatistics, STATISTICS_METRICS } from '../../imaging/dose-statistics';
+import { doseStatistics, STATISTICS_GROUPINGS, STATISTICS_METRICS } from '../../imaging/dose-statistics';
 import { doseSummary } from '../../imaging/dose-summary';
 import { everything } from '../../imaging/everything';
+import { examType } from '../../imaging/exam-type';
 import { imagingRecord, type ImagingRecordQuery } from '../../imaging/imaging-record';
 import { OperationArgs } from '../../imaging/operation-args';
 import { patientByIdentifier } from '../../imaging/patient-by-identifier';
@@ -62,20 +63,18 @@ export const doseSummaryHandler: RouteHandler = async (ctx, request, store, { id
 
 export const doseStatisticsHandler: RouteHandler = async (ctx, request, store) => {
   const args = new OperationArgs(request);
-  const code = args.string('code');
-  if (!code) throw badRequest(`Parameter 'code' (the exam type, system|code of the order) is required`, 'code');
   const metric = args.oneOf('metric', STATISTICS_METRICS);
   if (!metric) throw badRequest(`Parameter 'metric' is required: one of ${STATISTICS_METRICS.join(', ')}`, 'metric');
+  const code = examType(ctx, args.string('code')).token;
   const facility = args.string('facility');
   if (facility !== undefined && !/^Organization\/[A-Za-z0-9\-.]{1,64}$/.test(facility)) throw badRequest(`Parameter 'facility' must be a reference Organization/<id>, not '${facility.slice(0, 40)}'`, 'facility');
-  const groupBy = args.oneOf('groupBy', ['facility'] as const);
   return ok(await doseStatistics(ctx, store, {
     code,
     metric,
     start: args.date('start'),
     end: args.date('end'),
     facility,
-    groupByFacility: groupBy === 'facility',
+    groupBy: args.oneOf('groupBy', STATISTICS_GROUPINGS),
   }));
 };
 
