@@ -26,12 +26,11 @@ export function compartmentTypes(ctx: ServerContext): string[] {
 /**
  * `Patient/{id}/$everything` (R4) over every identity linked to the patient (Patient.link, as
  * `$imaging-record`): the Patients first (the requested one, then the linked ones), then every resource of
- * their compartments, type by type in the CompartmentDefinition's order, identity by identity within a type
- * and by _id within an identity; paged over that sequence with `_count`/`_offset`; Organizations,
- * Practitioners and Endpoints the page refers to are added. Each (type, identity) is counted, then only the
- * slice of the page is read, so a page costs one count per type and identity plus the reads it returns.
- * A resource in the compartments of two identities of the same person (rare: it names both) is listed once
- * per page but counted twice in `total`.
+ * their compartments (the CompartmentDefinition's types, or `_type`), identity by identity and by _id within
+ * an identity; paged over that sequence with `_count`/`_offset`; Organizations, Practitioners and Endpoints
+ * the page refers to are added. Each identity's compartment is counted, then only the slice of the page is
+ * read. A resource in the compartments of two identities of the same person (rare: it names both) is listed
+ * once per page but counted twice in `total`.
  */
 export async function everything(ctx: ServerContext, store: FhirStore, q: EverythingQuery): Promise<Bundle> {
   const known = compartmentTypes(ctx);
@@ -43,10 +42,10 @@ export async function everything(ctx: ServerContext, store: FhirStore, q: Everyt
   const sinceIso = q.since ? new Date(q.since).toISOString() : undefined;
   const patients = withPatient ? identities.filter((p) => !sinceIso || p.lastUpdated >= sinceIso) : [];
 
-  const requests = types.flatMap((type) => {
-    const base = buildRequest(ctx, type, { _lastUpdated: q.since ? `ge${q.since}` : undefined, _sort: '_id' });
-    return identities.map((p) => ({ ...base, compartment: { resourceType: 'Patient', id: p.id } }));
-  });
+  // One search per identity over every requested type (the stores OR the compartment's parameters of each
+  // type in one indexed query): a page costs a count per identity, not per type and identity.
+  const base = types.length > 0 ? buildRequest(ctx, types[0], { _lastUpdated: q.since ? `ge${q.since}` : undefined, _sort: '_id' }) : undefined;
+  const requests = base ? identities.map((p) => ({ ...base, resourceTypes: types, compartment: { resourceType: 'Patient', id: p.id } })) : [];
   const totals = await Promise.all(requests.map(async (r) => (await store.search({ ...r, count: 0, offset: 0, total: 'accurate' })).total ?? 0));
   const total = totals.reduce((a, b) => a + b, patients.length);
 
