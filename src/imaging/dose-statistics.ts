@@ -1,78 +1,102 @@
-import type { Observation, Parameters, ParametersParameter, ServiceRequest } from '@medplum/fhirtypes';
+import type { ImagingStudy, Observation, Parameters, ParametersParameter, ServiceRequest } from '@medplum/fhirtypes';
 import type { ServerContext } from '../fhir/rest/server-context';
 import type { FhirStore } from '../store/store';
-import { DOSE_SUMMARY_CODE, LOINC, METRICS, UCUM, readDose } from './dose-metrics';
+import { DCM, DOSE_SUMMARY_CODE, LOINC, METRICS, UCUM, modalityFromProcedure, readDose } from './dose-metrics';
 import { round } from './dose-summary';
 import { distribution } from './percentiles';
-import { BATCH, buildRequest, localRef, streamSearch } from './store-query';
+import { BATCH, buildRequest, localRef, readMany, refsOfType, streamSearch } from './store-query';
 
-export type StatisticsMetric = 'ctdivol' | 'dlp' | 'dap';
-export const STATISTICS_METRICS: readonly StatisticsMetric[] = ['ctdivol', 'dlp', 'dap'];
+export type StatisticsMetric = 'ctdivol' | 'dlp' | 'dap' | 'effective-dose';
+export const STATISTICS_METRICS: readonly StatisticsMetric[] = ['ctdivol', 'dlp', 'dap', 'effective-dose'];
+
+export type StatisticsGrouping = 'facility' | 'month' | 'modality';
+export const STATISTICS_GROUPINGS: readonly StatisticsGrouping[] = ['facility', 'month', 'modality'];
 
 export interface DoseStatisticsQuery {
-  /** Exam type: a token (`system|code` or `code`) matched on the order's ServiceRequest.code. */
+  /** Exam type: a token (`system|code` or `code`) matched on ImagingStudy.procedureCode and ServiceRequest.code. */
   code: string;
   metric: StatisticsMetric;
   start?: string;
   end?: string;
-  /** `Organization/<id>`: only orders performed by it. */
+  /** `Organization/<id>`: only exams this organisation performed. */
   facility?: string;
-  groupByFacility: boolean;
+  groupBy?: StatisticsGrouping;
+}
+
+/** One dose report with what it was found through, and what the grouping needs. */
+interface DoseExam {
+  obs: Observation;
+  studyId?: string;
+  orderId?: string;
 }
 
 /**
  * `Observation/$dose-statistics`: the distribution of one dose metric over the exams of one type in a period,
- * for comparison with diagnostic reference levels. The exam type is the order's code (ServiceRequest.code:
- * CCAM or LOINC), which is what French DRLs are defined on; the facility is the order's performer. Two
- * indexed streams: the orders of that code (ServiceRequest?code[&performer]), then their dose reports by
- * Observation?code=73569-6&based-on=...&date=, in batches; only the numbers are kept.
+ * for comparison with diagnostic reference levels. An exam is of the type when its study's procedureCode
+ * (ImagingStudy?procedure=) or its order's code (ServiceRequest?code=) is: CCAM, what French DRLs are defined
+ * on. Its dose reports (LOINC 73569-6) are the Observations partOf/focus the study or basedOn the order, each
+ * counted once; the period is the report's effective date. The facility is the study's performer
+ * (series.performer.actor), else the order's; the modality the study's, else the report's procedure
+ * reported. Indexed streams only, by batches of references; only the numbers are kept.
  */
 export async function doseStatistics(ctx: ServerContext, store: FhirStore, q: DoseStatisticsQuery): Promise<Parameters> {
-  const facilityOf = new Map<string, string | undefined>();
-  const orders = buildRequest(ctx, 'ServiceRequest', { code: q.code, performer: q.facility });
-  for await (const r of streamSearch(store, orders, 1000)) {
-    const performer = ((r.resource as ServiceRequest).performer ?? []).map((p) => localRef(ctx, p.reference)).find((x) => x?.type === 'Organization');
-    facilityOf.set(r.id, performer ? `Organization/${performer.id}` : undefined);
+  const studies = new Map<string, ImagingStudy>();
+  if (ctx.definitions.searchParameter('ImagingStudy', 'procedure')) {
+    for await (const r of streamSearch(store, buildRequest(ctx, 'ImagingStudy', { procedure: q.code }), 1000)) studies.set(r.id, r.resource as ImagingStudy);
   }
+  const orders = new Map<string, ServiceRequest>();
+  for await (const r of streamSearch(store, buildRequest(ctx, 'ServiceRequest', { code: q.code }), 1000)) orders.set(r.id, r.resource as ServiceRequest);
 
-  const values = new Map<string, number[]>();
-  const all: number[] = [];
-  let withoutMetric = 0;
-  const ids = [...facilityOf.keys()];
-  // Only by based-on, code and period tested here: with code/date in the query SQLite drives from those
-  // indexes (every dose report of the region) and a batch took seconds at a million resources.
   const date = [...(q.start ? [`ge${q.start}`] : []), ...(q.end ? [`le${q.end}`] : [])];
   const bounds = buildRequest(ctx, 'Observation', { date }).filters.flatMap((f) => f.values);
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const batch = ids.slice(i, i + BATCH).map((id) => `ServiceRequest/${id}`);
-    const request = buildRequest(ctx, 'Observation', { 'based-on': batch.join(',') });
-    for await (const r of streamSearch(store, request, 1000)) {
-      const obs = r.resource as Observation;
-      if (!obs.code?.coding?.some((c) => c.system === LOINC && c.code === DOSE_SUMMARY_CODE)) continue;
-      if (bounds.length > 0 && !within(obs.effectiveDateTime ?? obs.effectivePeriod?.start, bounds)) continue;
-      const value = readDose(obs).values.find((v) => v.metric === q.metric)?.value;
-      if (value === undefined) {
-        withoutMetric++;
-        continue;
-      }
-      all.push(value);
-      if (q.groupByFacility) {
-        const order = (obs.basedOn ?? []).map((b) => localRef(ctx, b.reference)).find((x) => x?.type === 'ServiceRequest');
-        const facility = (order && facilityOf.get(order.id)) ?? 'unknown';
-        const list = values.get(facility) ?? [];
-        list.push(value);
-        values.set(facility, list);
+  const exams = new Map<string, DoseExam>();
+  // Only by reference here, code and period tested in memory: with code/date in the query SQLite drives from
+  // those indexes (every dose report of the region) and a batch took seconds at a million resources.
+  const collect = async (code: string, refs: string[]) => {
+    for (let i = 0; i < refs.length; i += BATCH) {
+      const request = buildRequest(ctx, 'Observation', { [code]: refs.slice(i, i + BATCH).join(',') });
+      for await (const r of streamSearch(store, request, 1000)) {
+        const obs = r.resource as Observation;
+        if (exams.has(r.id) || !obs.code?.coding?.some((c) => c.system === LOINC && c.code === DOSE_SUMMARY_CODE)) continue;
+        if (bounds.length > 0 && !within(obs.effectiveDateTime ?? obs.effectivePeriod?.start, bounds)) continue;
+        const studyId = refsOfType(ctx, [...(obs.partOf ?? []), ...(obs.focus ?? [])], 'ImagingStudy')[0];
+        exams.set(r.id, { obs, studyId, orderId: refsOfType(ctx, obs.basedOn, 'ServiceRequest')[0] });
       }
     }
+  };
+  const studyRefs = [...studies.keys()].map((id) => `ImagingStudy/${id}`);
+  await collect('part-of', studyRefs);
+  await collect('focus', studyRefs);
+  await collect('based-on', [...orders.keys()].map((id) => `ServiceRequest/${id}`));
+
+  if (q.facility || q.groupBy === 'facility' || q.groupBy === 'modality') await completeContext(ctx, store, [...exams.values()], studies, orders);
+  const keyOf = (e: DoseExam): string | undefined =>
+    q.groupBy === 'facility' ? facilityOf(ctx, e, studies, orders) : q.groupBy === 'month' ? monthOf(e.obs) : q.groupBy === 'modality' ? modalityOf(e, studies) : undefined;
+
+  const all: number[] = [];
+  const grouped = new Map<string, number[]>();
+  let withoutMetric = 0;
+  for (const e of exams.values()) {
+    if (q.facility && facilityOf(ctx, e, studies, orders) !== q.facility) continue;
+    const value = readDose(e.obs).values.find((v) => v.metric === q.metric)?.value;
+    if (value === undefined) {
+      withoutMetric++;
+      continue;
+    }
+    all.push(value);
+    if (!q.groupBy) continue;
+    const key = keyOf(e) ?? UNKNOWN;
+    const list = grouped.get(key);
+    if (list) list.push(value);
+    else grouped.set(key, [value]);
   }
 
   const unit = METRICS[q.metric].unit;
-  const groups: ParametersParameter[] = [group(all, unit, q.facility)];
-  if (q.groupByFacility) {
-    for (const [facility, list] of [...values.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      groups.push(group(list, unit, facility === 'unknown' ? undefined : facility, facility === 'unknown'));
-    }
-  }
+  const groups: ParametersParameter[] = [group(all, unit, q.facility ? [{ name: 'facility', valueReference: { reference: q.facility } }] : [])];
+  // Known keys in order (facility reference, YYYY-MM, DICOM code), the exams without one last.
+  const keys = [...grouped.keys()].filter((k) => k !== UNKNOWN).sort();
+  if (grouped.has(UNKNOWN)) keys.push(UNKNOWN);
+  for (const key of keys) groups.push(group(grouped.get(key) ?? [], unit, [groupKey(q.groupBy as StatisticsGrouping, key)]));
   return {
     resourceType: 'Parameters',
     parameter: [
@@ -81,20 +105,60 @@ export async function doseStatistics(ctx: ServerContext, store: FhirStore, q: Do
       { name: 'unit', valueCoding: { system: UCUM, code: unit } },
       ...(q.start ? [{ name: 'start', valueString: q.start }] : []),
       ...(q.end ? [{ name: 'end', valueString: q.end }] : []),
+      ...(q.groupBy ? [{ name: 'groupBy', valueCode: q.groupBy }] : []),
       { name: 'examsWithoutMetric', valueInteger: withoutMetric },
       ...groups,
     ],
   };
 }
 
-function group(values: number[], unit: string, facility?: string, unknownFacility = false): ParametersParameter {
+const UNKNOWN = '\u0000unknown';
+
+/** Reads the studies and orders the dose reports point at that the type searches did not return (the other path's). */
+async function completeContext(ctx: ServerContext, store: FhirStore, exams: DoseExam[], studies: Map<string, ImagingStudy>, orders: Map<string, ServiceRequest>): Promise<void> {
+  const missingStudies = new Set(exams.map((e) => e.studyId).filter((id): id is string => id !== undefined && !studies.has(id)));
+  for (const r of await readMany(ctx, store, 'ImagingStudy', missingStudies)) studies.set(r.id, r.resource as ImagingStudy);
+  const missingOrders = new Set(exams.map((e) => e.orderId).filter((id): id is string => id !== undefined && !orders.has(id)));
+  for (const r of await readMany(ctx, store, 'ServiceRequest', missingOrders)) orders.set(r.id, r.resource as ServiceRequest);
+}
+
+function facilityOf(ctx: ServerContext, e: DoseExam, studies: Map<string, ImagingStudy>, orders: Map<string, ServiceRequest>): string | undefined {
+  const study = e.studyId ? studies.get(e.studyId) : undefined;
+  const byStudy = (study?.series ?? []).flatMap((s) => refsOfType(ctx, (s.performer ?? []).map((p) => p.actor), 'Organization'))[0];
+  if (byStudy) return `Organization/${byStudy}`;
+  const order = e.orderId ? orders.get(e.orderId) : undefined;
+  const byOrder = (order?.performer ?? []).map((p) => localRef(ctx, p.reference)).find((x) => x?.type === 'Organization');
+  return byOrder ? `Organization/${byOrder.id}` : undefined;
+}
+
+function modalityOf(e: DoseExam, studies: Map<string, ImagingStudy>): string | undefined {
+  const study = e.studyId ? studies.get(e.studyId) : undefined;
+  return study?.modality?.find((m) => m.system === DCM)?.code ?? study?.series?.find((s) => s.modality?.system === DCM)?.modality.code ?? modalityFromProcedure(e.obs);
+}
+
+/** The report's month (YYYY-MM) as written: a local time stays in its own month. */
+function monthOf(obs: Observation): string | undefined {
+  return /^\d{4}-\d{2}/.exec(obs.effectiveDateTime ?? obs.effectivePeriod?.start ?? '')?.[0];
+}
+
+function groupKey(by: StatisticsGrouping, key: string): ParametersParameter {
+  if (key === UNKNOWN) {
+    const what = { facility: 'unknown performing organisation', month: 'no effective date', modality: 'unknown modality' }[by];
+    if (by === 'facility') return { name: 'facility', valueReference: { display: what } };
+    return by === 'modality' ? { name: 'modality', valueCoding: { display: what } } : { name: 'month', valueString: what };
+  }
+  if (by === 'facility') return { name: 'facility', valueReference: { reference: key } };
+  if (by === 'modality') return { name: 'modality', valueCoding: { system: DCM, code: key } };
+  return { name: 'month', valueString: key };
+}
+
+function group(values: number[], unit: string, keys: ParametersParameter[]): ParametersParameter {
   const d = distribution(values);
   const q = (value: number) => ({ value: round(value), unit, system: UCUM, code: unit });
   return {
     name: 'group',
     part: [
-      ...(facility ? [{ name: 'facility', valueReference: { reference: facility } }] : []),
-      ...(unknownFacility ? [{ name: 'facility', valueReference: { display: 'unknown performing organisation' } }] : []),
+      ...keys,
       { name: 'count', valueInteger: d?.count ?? 0 },
       ...(d
         ? [

@@ -1,7 +1,8 @@
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
-import { badRequest, gone, notFound } from '../kernel/errors';
+import { badRequest } from '../kernel/errors';
 import type { ServerContext } from '../fhir/rest/server-context';
 import type { FhirStore, VersionRecord } from '../store/store';
+import { resolveIdentities } from './linked-identities';
 import { buildRequest, readMany } from './store-query';
 
 export interface EverythingQuery {
@@ -23,38 +24,34 @@ export function compartmentTypes(ctx: ServerContext): string[] {
 }
 
 /**
- * `Patient/{id}/$everything` (R4): the Patient, then every resource of its compartment, type by type in the
- * CompartmentDefinition's order and by _id within a type, paged over that sequence with `_count`/`_offset`;
- * Organizations, Practitioners and Endpoints the page refers to are added. Each type is counted, then only
- * the slice of the page is read, so a page costs one count per type plus the reads it returns.
+ * `Patient/{id}/$everything` (R4) over every identity linked to the patient (Patient.link, as
+ * `$imaging-record`): the Patients first (the requested one, then the linked ones), then every resource of
+ * their compartments (the CompartmentDefinition's types, or `_type`), identity by identity and by _id within
+ * an identity; paged over that sequence with `_count`/`_offset`; Organizations, Practitioners and Endpoints
+ * the page refers to are added. Each identity's compartment is counted, then only the slice of the page is
+ * read. A resource in the compartments of two identities of the same person (rare: it names both) is listed
+ * once per page but counted twice in `total`.
  */
 export async function everything(ctx: ServerContext, store: FhirStore, q: EverythingQuery): Promise<Bundle> {
-  const patient = await store.read('Patient', q.patientId);
-  if (!patient) throw notFound(`Patient/${q.patientId} is not known`);
-  if (patient.deleted) throw gone(`Patient/${q.patientId} has been deleted`);
   const known = compartmentTypes(ctx);
   const types = q.types ? q.types.filter((t) => t !== 'Patient') : known;
   for (const t of types) if (!known.includes(t)) throw badRequest(`_type: '${t}' is not a type of the Patient compartment`, '_type');
+  const ids = await resolveIdentities(ctx, store, q.patientId);
+  const identities = [ids.patient, ...ids.linked];
   const withPatient = !q.types || q.types.includes('Patient');
-  const patientIncluded = withPatient && (!q.since || patient.lastUpdated >= new Date(q.since).toISOString());
+  const sinceIso = q.since ? new Date(q.since).toISOString() : undefined;
+  const patients = withPatient ? identities.filter((p) => !sinceIso || p.lastUpdated >= sinceIso) : [];
 
-  const compartment = { resourceType: 'Patient', id: q.patientId };
-  const requests = types.map((type) => ({
-    ...buildRequest(ctx, type, { _lastUpdated: q.since ? `ge${q.since}` : undefined, _sort: '_id' }),
-    compartment,
-  }));
+  // One search per identity over every requested type (the stores OR the compartment's parameters of each
+  // type in one indexed query): a page costs a count per identity, not per type and identity.
+  const base = types.length > 0 ? buildRequest(ctx, types[0], { _lastUpdated: q.since ? `ge${q.since}` : undefined, _sort: '_id' }) : undefined;
+  const requests = base ? identities.map((p) => ({ ...base, resourceTypes: types, compartment: { resourceType: 'Patient', id: p.id } })) : [];
   const totals = await Promise.all(requests.map(async (r) => (await store.search({ ...r, count: 0, offset: 0, total: 'accurate' })).total ?? 0));
-  const total = totals.reduce((a, b) => a + b, patientIncluded ? 1 : 0);
+  const total = totals.reduce((a, b) => a + b, patients.length);
 
-  const page: VersionRecord[] = [];
-  let skip = q.offset;
-  let need = q.count;
-  if (patientIncluded) {
-    if (skip === 0 && need > 0) {
-      page.push(patient);
-      need--;
-    } else if (skip > 0) skip--;
-  }
+  const page: VersionRecord[] = patients.slice(q.offset, q.offset + q.count);
+  let skip = Math.max(0, q.offset - patients.length);
+  let need = q.count - page.length;
   for (let i = 0; i < requests.length && need > 0; i++) {
     if (skip >= totals[i]) {
       skip -= totals[i];
@@ -66,24 +63,36 @@ export async function everything(ctx: ServerContext, store: FhirStore, q: Everyt
     skip = 0;
   }
 
-  const inPage = new Set(page.map((r) => `${r.resourceType}/${r.id}`));
+  const inPage = new Set<string>();
+  const matches = page.filter((r) => {
+    const key = `${r.resourceType}/${r.id}`;
+    if (inPage.has(key)) return false;
+    inPage.add(key);
+    return true;
+  });
   const wanted = new Map<string, Set<string>>(REFERENCED.map((t) => [t, new Set<string>()]));
-  for (const r of page) collectReferences(r.resource, (type, id) => {
+  for (const r of matches) collectReferences(r.resource, (type, id) => {
     if (!inPage.has(`${type}/${id}`)) wanted.get(type)?.add(id);
   });
-  const included = (await Promise.all([...wanted].filter(([, ids]) => ids.size > 0).map(([t, ids]) => readMany(ctx, store, t, ids)))).flat();
+  const included = (await Promise.all([...wanted].filter(([, set]) => set.size > 0).map(([t, set]) => readMany(ctx, store, t, set)))).flat();
 
   const entry = (r: VersionRecord, mode: 'match' | 'include'): BundleEntry => ({
     fullUrl: `${ctx.config.baseUrl}/${r.resourceType}/${r.id}`,
     resource: r.resource,
     search: { mode },
   });
+  const outcome: BundleEntry[] = ids.truncated
+    ? [{
+        resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'too-costly', diagnostics: 'Linked identities were cut at the server limit: the record may be incomplete' }] },
+        search: { mode: 'outcome' },
+      }]
+    : [];
   return {
     resourceType: 'Bundle',
     type: 'searchset',
     total,
     link: links(ctx, q, total),
-    entry: [...page.map((r) => entry(r, 'match')), ...included.map((r) => entry(r, 'include'))],
+    entry: [...matches.map((r) => entry(r, 'match')), ...included.map((r) => entry(r, 'include')), ...outcome],
   };
 }
 

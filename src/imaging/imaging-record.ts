@@ -6,6 +6,8 @@ import { buildRequest, readMany, refsOfType, searchByRefs } from './store-query'
 
 export interface ImagingRecordQuery {
   patientId: string;
+  /** Set when called at type level (`Patient/$imaging-record?identifier=`): the page links repeat it. */
+  identifier?: string;
   /** DICOM modality codes, OR (matched on ImagingStudy.series.modality, any system). */
   modality: string[];
   start?: string;
@@ -131,12 +133,13 @@ function pointsAt(ctx: ServerContext, refs: Reference[] | undefined, target: str
 function pageLinks(ctx: ServerContext, q: ImagingRecordQuery, hasMore: boolean): BundleLink[] {
   const url = (offset: number) => {
     const p = new URLSearchParams();
+    if (q.identifier) p.set('identifier', q.identifier);
     if (q.modality.length > 0) p.set('modality', q.modality.join(','));
     if (q.start) p.set('start', q.start);
     if (q.end) p.set('end', q.end);
     p.set('_count', String(q.count));
     if (offset > 0) p.set('_offset', String(offset));
-    return `${ctx.config.baseUrl}/Patient/${q.patientId}/$imaging-record?${p.toString()}`;
+    return `${ctx.config.baseUrl}/Patient/${q.identifier ? '' : `${q.patientId}/`}$imaging-record?${p.toString()}`;
   };
   const links: BundleLink[] = [
     { relation: 'self', url: url(q.offset) },

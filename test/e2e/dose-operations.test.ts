@@ -1,20 +1,13 @@
 import type { OperationOutcome, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { startBundleTestServer, type BundleTestServer } from './bundle-test-helpers';
-import { CCAM, exam, quantity } from './imaging-fixtures';
+import { CCAM, exam, quantity, sites } from './imaging-fixtures';
 import { personResources, seed } from './imaging-seed';
 
 let server: BundleTestServer;
 
-/** A known CT head distribution: DLP 100..400 at site A (2024), 500 at site B, 9000 outside the period. */
-const statsExams = [
-  ...[100, 200, 300, 400].map((dlp, i) => exam({ id: `h${i}`, patient: 'stranger', modality: 'CT', started: `2024-0${i + 1}-15T10:00:00Z`, site: 'a', ccam: 'ACQK001', dose: [quantity('113813', dlp, 'mGy.cm'), quantity('113830', dlp / 10, 'mGy')] })),
-  ...exam({ id: 'h4', patient: 'stranger', modality: 'CT', started: '2024-06-15T10:00:00Z', site: 'b', ccam: 'ACQK001', dose: [quantity('113813', 0.5, 'Gy.cm')] }),
-  ...exam({ id: 'h5', patient: 'stranger', modality: 'CT', started: '2022-06-15T10:00:00Z', site: 'b', ccam: 'ACQK001', dose: [quantity('113813', 9000, 'mGy.cm')] }),
-].flat();
-
 beforeAll(async () => {
   server = await startBundleTestServer();
-  await seed(server, [...personResources(), ...statsExams]);
+  await seed(server, personResources());
 });
 afterAll(() => server.close());
 
@@ -70,38 +63,93 @@ describe('Patient/$dose-summary', () => {
   });
 });
 
+/**
+ * Chest radiographs (CCAM ZBQK002) with a known DAP distribution: 100..400 mGy.cm2 at site A (2024, one
+ * of them CR), 0.5 Gy.cm2 at site B without an order (found by the study's procedure code only), 9000 at site
+ * B in 2022 whose study carries no procedure code (found through its order only).
+ */
+const chestExams = () => [
+  ...[100, 200, 300, 400].map((dap, i) => exam({
+    id: `r${i}`, patient: 'stranger', modality: i === 2 ? 'CR' : 'DX', started: `2024-0${i + 1}-15T10:00:00Z`, site: 'a', ccam: 'ZBQK002',
+    dose: [quantity('113722', dap, 'mGy.cm2'), quantity('113839', dap / 10_000, 'mSv')],
+  })).flat(),
+  ...exam({ id: 'r4', patient: 'stranger', modality: 'DX', started: '2024-06-15T10:00:00+02:00', site: 'b', ccam: 'ZBQK002', noOrder: true, dose: [quantity('113722', 0.5, 'Gy.cm2')] }),
+  ...exam({ id: 'r5', patient: 'stranger', modality: 'DX', started: '2022-06-15T10:00:00Z', site: 'b', ccam: 'ZBQK002', orderOnlyCode: true, dose: [quantity('113722', 9000, 'mGy.cm2')] }),
+  // Another act: never part of the chest radiograph distribution.
+  ...exam({ id: 'r6', patient: 'stranger', modality: 'CT', started: '2024-03-01T10:00:00Z', site: 'a', ccam: 'OTHER01', dose: [quantity('113722', 77_777, 'mGy.cm2')] }),
+];
+
 describe('Observation/$dose-statistics', () => {
-  const stats = (query: string) => get(`Observation/$dose-statistics?code=${encodeURIComponent(`${CCAM}|ACQK001`)}&${query}`);
+  let stats: BundleTestServer;
+  beforeAll(async () => {
+    stats = await startBundleTestServer();
+    await seed(stats, [...sites(), { resourceType: 'Patient', id: 'stranger' }, ...chestExams()]);
+  });
+  afterAll(() => stats.close());
+
+  const query = async (q: string, code = `${CCAM}|ZBQK002`) => {
+    const res = await stats.http.get(`/fhir/Observation/$dose-statistics?code=${encodeURIComponent(code)}&${q}`);
+    expect(res.status).toBe(200);
+    return res.body as Parameters;
+  };
   const dist = (g: ParametersParameter) => ['count', 'p25', 'median', 'p75'].map((n) => one(g, n)?.valueInteger ?? one(g, n)?.valueQuantity?.value);
 
-  it('gives the quartiles of a known distribution for an exam type and period', async () => {
-    const b = await stats('metric=dlp&start=2024-01-01&end=2024-12-31');
+  it('gives the quartiles of a known distribution for an exam type and period, exams with or without an order', async () => {
+    const b = await query('metric=dap&start=2024-01-01&end=2024-12-31');
     expect(parts(b, 'group')).toHaveLength(1);
-    // 100 200 300 400 500 (0.5 Gy.cm normalised), the 2022 exam outside the period
+    // 100 200 300 400 and 500 (0.5 Gy.cm2 normalised, no order: by the study's procedureCode); 2022 outside the period
     expect(dist(one(b, 'group'))).toEqual([5, 200, 300, 400]);
-    const all = await stats('metric=dlp');
+    expect(one(b, 'unit')?.valueCoding?.code).toBe('mGy.cm2');
+    const all = await query('metric=dap');
+    // the 2022 exam's study has no procedure code: found through its order's code; each report counted once
     expect(one(one(all, 'group'), 'count')?.valueInteger).toBe(6);
+    expect(one(one(all, 'group'), 'max')?.valueQuantity?.value).toBe(9000);
   });
 
-  it('filters and groups by facility', async () => {
-    const a = await stats('metric=ctdivol&facility=Organization/site-a');
-    expect(dist(one(a, 'group'))).toEqual([4, 17.5, 25, 32.5]);
-    expect(one(a, 'examsWithoutMetric')?.valueInteger).toBe(0);
-    const grouped = await stats('metric=dlp&start=2024&groupBy=facility');
+  it('takes effective dose as a metric, in mSv', async () => {
+    const b = await query('metric=effective-dose&facility=Organization/site-a');
+    expect(dist(one(b, 'group'))).toEqual([4, 0.0175, 0.025, 0.0325]);
+    expect(one(b, 'unit')?.valueCoding?.code).toBe('mSv');
+    expect(one(one(b, 'group'), 'facility')?.valueReference?.reference).toBe('Organization/site-a');
+    // site B's reports give DAP only
+    expect(one(await query('metric=effective-dose&facility=Organization/site-b'), 'examsWithoutMetric')?.valueInteger).toBe(2);
+  });
+
+  it('filters and groups by facility: the study\'s performer, else the order\'s', async () => {
+    const grouped = await query('metric=dap&start=2024&groupBy=facility');
     const groups = parts(grouped, 'group');
     expect(groups.map((g) => one(g, 'facility')?.valueReference?.reference)).toEqual([undefined, 'Organization/site-a', 'Organization/site-b']);
     expect(dist(groups[1])).toEqual([4, 175, 250, 325]);
     expect(dist(groups[2])).toEqual([1, 500, 500, 500]);
+    expect(dist(one(await query('metric=dap&facility=Organization/site-b'), 'group'))).toEqual([2, 2625, 4750, 6875]);
+  });
+
+  it('groups by month (of the report\'s effective date) and by modality', async () => {
+    const months = parts(await query('metric=dap&groupBy=month'), 'group').slice(1);
+    expect(months.map((g) => [one(g, 'month')?.valueString, one(g, 'count')?.valueInteger])).toEqual([
+      ['2022-06', 1], ['2024-01', 1], ['2024-02', 1], ['2024-03', 1], ['2024-04', 1], ['2024-06', 1],
+    ]);
+    // CR: 300; DX: 100 200 400 500
+    const modalities = parts(await query('metric=dap&start=2024&groupBy=modality'), 'group').slice(1);
+    expect(modalities.map((g) => [one(g, 'modality')?.valueCoding?.code, ...dist(g)])).toEqual([['CR', 1, 300, 300, 300], ['DX', 4, 175, 300, 425]]);
+  });
+
+  it('accepts a code of a system it holds no acts for, and answers an empty distribution', async () => {
+    const b = await query('metric=dap', 'http://loinc.org|24627-2');
+    expect(dist(one(b, 'group'))).toEqual([0, undefined, undefined, undefined]);
   });
 
   it.each([
     ['code=x&metric=volume', 'metric'],
     ['metric=dlp', 'code'],
-    ['code=x&metric=dlp&start=2024-02-30T', 'start'],
-    ['code=x&metric=dlp&facility=site-a', 'facility'],
-    ['code=x&metric=dlp&groupBy=site', 'groupBy'],
-  ])('refuses %s with a 400 naming %s', async (query, name) => {
-    const res = await server.http.get(`/fhir/Observation/$dose-statistics?${query}`);
+    [`code=${encodeURIComponent(`${CCAM}|XXXX999`)}&metric=dap`, 'code'],
+    ['code=NOTANACT&metric=dap', 'code'],
+    [`code=${encodeURIComponent(`${CCAM}|`)}&metric=dap`, 'code'],
+    [`code=ZBQK002&metric=dlp&start=2024-02-30T`, 'start'],
+    ['code=ZBQK002&metric=dlp&facility=site-a', 'facility'],
+    ['code=ZBQK002&metric=dlp&groupBy=site', 'groupBy'],
+  ])('refuses %s with a 400 naming %s', async (q, name) => {
+    const res = await stats.http.get(`/fhir/Observation/$dose-statistics?${q}`);
     expect(res.status).toBe(400);
     expect((res.body as OperationOutcome).issue[0].expression).toEqual([name]);
   });

@@ -27,21 +27,27 @@ export interface ExamSpec {
   reportByStudyOnly?: boolean;
   /** Omit the report. */
   noReport?: boolean;
+  /** Omit the order (nothing is basedOn it). */
+  noOrder?: boolean;
+  /** The act code on the order only, none on the study (ImagingStudy.procedureCode otherwise = `ccam` when given). */
+  orderOnlyCode?: boolean;
 }
 
 /** One exam: the order, the study (with endpoint and performer), the report and the dose summary. */
 export function exam(spec: ExamSpec): Resource[] {
   const subject = { reference: `Patient/${spec.patient}` };
   const org = { reference: `Organization/site-${spec.site}` };
+  const basedOn = spec.noOrder ? {} : { basedOn: [{ reference: `ServiceRequest/sr-${spec.id}` }] };
   const out: Resource[] = [
-    {
+    ...(spec.noOrder ? [] : [{
       resourceType: 'ServiceRequest', id: `sr-${spec.id}`, status: 'completed', intent: 'order', subject,
       code: { coding: [{ system: CCAM, code: spec.ccam ?? 'ZBQK002' }] }, performer: [org], authoredOn: spec.started,
-    },
+    } as Resource]),
     {
       resourceType: 'ImagingStudy', id: spec.id, status: 'available', subject, started: spec.started,
       modality: [{ system: DCM, code: spec.modality }],
-      basedOn: [{ reference: `ServiceRequest/sr-${spec.id}` }],
+      ...basedOn,
+      ...(spec.ccam && !spec.orderOnlyCode ? { procedureCode: [{ coding: [{ system: CCAM, code: spec.ccam }] }] } : {}),
       endpoint: [{ reference: `Endpoint/pacs-${spec.site}` }],
       series: [{ uid: `1.2.3.${spec.id.length}`, modality: { system: DCM, code: spec.modality }, performer: [{ actor: org }] }],
     },
@@ -50,7 +56,7 @@ export function exam(spec: ExamSpec): Resource[] {
     out.push({
       resourceType: 'DiagnosticReport', id: `dr-${spec.id}`, status: 'final', subject,
       code: { coding: [{ system: 'http://loinc.org', code: '18748-4' }] },
-      ...(spec.reportByStudyOnly ? {} : { basedOn: [{ reference: `ServiceRequest/sr-${spec.id}` }] }),
+      ...(spec.reportByStudyOnly ? {} : basedOn),
       imagingStudy: [{ reference: `ImagingStudy/${spec.id}` }],
       performer: [org],
     });
@@ -60,7 +66,7 @@ export function exam(spec: ExamSpec): Resource[] {
       resourceType: 'Observation', id: `dose-${spec.id}`, status: 'final', subject,
       code: { coding: [{ system: 'http://loinc.org', code: '73569-6' }] },
       partOf: [{ reference: `ImagingStudy/${spec.id}` }], focus: [{ reference: `ImagingStudy/${spec.id}` }],
-      basedOn: [{ reference: `ServiceRequest/sr-${spec.id}` }],
+      ...basedOn,
       effectiveDateTime: spec.started,
       valueString: 'dose summary',
       component: spec.dose as never,

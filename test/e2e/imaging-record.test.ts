@@ -1,6 +1,6 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { startBundleTestServer, type BundleTestServer } from './bundle-test-helpers';
-import { personResources, seed } from './imaging-seed';
+import { P1_INS, P2_IPP, SITE_B_IPP, TEST_INS, personResources, seed } from './imaging-seed';
 
 let server: BundleTestServer;
 
@@ -82,25 +82,92 @@ describe('Patient/$imaging-record', () => {
   });
 });
 
+describe('Patient/$imaging-record at type level (identifier=system|value)', () => {
+  const byIdentifier = (identifier: string, query = '') => server.http.get(`/fhir/Patient/$imaging-record?identifier=${encodeURIComponent(identifier)}${query}`);
+
+  it('finds the patient by INS or by IPP and returns the same record as at instance level', async () => {
+    const byIns = await byIdentifier(`${TEST_INS}|${P1_INS}`);
+    expect(byIns.status).toBe(200);
+    const instance = await record();
+    expect(keys(byIns.body as Bundle)).toEqual(keys(instance));
+    expect((byIns.body as Bundle).total).toBe(6);
+    // p2's IPP: the same person through the link, so the same studies
+    const byIpp = await byIdentifier(`${SITE_B_IPP}|${P2_IPP}`);
+    expect(keys(byIpp.body as Bundle, 'match')).toEqual(keys(instance, 'match'));
+  });
+
+  it('keeps the identifier and the filters in the page links, and accepts a Parameters body', async () => {
+    const page = (await byIdentifier(`${TEST_INS}|${P1_INS}`, '&modality=CT,XA&_count=2')).body as Bundle;
+    expect(keys(page, 'match')).toEqual(['ImagingStudy/s1', 'ImagingStudy/s4']);
+    const next = page.link?.find((l) => l.relation === 'next')?.url ?? '';
+    expect(next).toContain(`/Patient/$imaging-record?identifier=${encodeURIComponent(`${TEST_INS}|${P1_INS}`)}&modality=CT%2CXA&_count=2&_offset=2`);
+    const rest = await server.http.get(next.slice(next.indexOf('/fhir/')));
+    expect(keys(rest.body as Bundle, 'match')).toEqual(['ImagingStudy/s2', 'ImagingStudy/s3']);
+    const posted = await server.http.post('/fhir/Patient/$imaging-record').set('Content-Type', 'application/fhir+json')
+      .send({ resourceType: 'Parameters', parameter: [{ name: 'identifier', valueString: `${SITE_B_IPP}|${P2_IPP}` }, { name: 'modality', valueCode: 'MR' }] });
+    expect(keys(posted.body as Bundle, 'match')).toEqual(['ImagingStudy/s5']);
+  });
+
+  it('answers 404 when no patient has the identifier and 409 naming them when several do', async () => {
+    const none = await byIdentifier(`${TEST_INS}|248039263001064`);
+    expect([none.status, (none.body as OperationOutcome).issue[0].code]).toEqual([404, 'not-found']);
+    for (const id of ['dup1', 'dup2']) {
+      await server.http.put(`/fhir/Patient/${id}`).set('Content-Type', 'application/fhir+json')
+        .send({ resourceType: 'Patient', id, identifier: [{ system: SITE_B_IPP, value: 'IPP-B-DUP' }] }).expect(201);
+    }
+    const several = await byIdentifier(`${SITE_B_IPP}|IPP-B-DUP`);
+    expect(several.status).toBe(409);
+    const diagnostics = (several.body as OperationOutcome).issue[0].diagnostics;
+    expect(diagnostics).toContain('Patient/dup1');
+    expect(diagnostics).toContain('Patient/dup2');
+    expect(diagnostics).not.toContain('IPP-B-DUP');
+  });
+
+  it.each([
+    ['', 'identifier'],
+    [`?identifier=${P1_INS}`, 'identifier'],
+    [`?identifier=${encodeURIComponent(`${TEST_INS}|`)}`, 'identifier'],
+    [`?identifier=${encodeURIComponent(`${TEST_INS}|${P1_INS}`)}&start=2024-13`, 'start'],
+  ])('refuses %s with a 400 naming %s', async (query, name) => {
+    const res = await server.http.get(`/fhir/Patient/$imaging-record${query}`);
+    expect(res.status).toBe(400);
+    expect((res.body as OperationOutcome).issue[0].expression).toEqual([name]);
+  });
+});
+
 describe('Patient/$everything', () => {
-  it('returns the patient and its compartment, with referenced organisations, paged', async () => {
-    const res = await server.http.get('/fhir/Patient/p1/$everything');
+  it('returns the patient, its linked identities and all their compartments, with referenced organisations, paged', async () => {
+    const res = await server.http.get('/fhir/Patient/p1/$everything?_count=100');
     expect(res.status).toBe(200);
     const b = res.body as Bundle;
     const match = keys(b, 'match');
-    expect(match[0]).toBe('Patient/p1');
+    // the requested identity first, then those linked to it (forwards, backwards, transitively)
+    expect(match.slice(0, 3)).toEqual(['Patient/p1', 'Patient/p2', 'Patient/p3']);
     expect(match).toEqual(expect.arrayContaining(['ImagingStudy/s1', 'ServiceRequest/sr-s5', 'DiagnosticReport/dr-s1', 'Observation/dose-s6']));
-    expect(match).not.toContain('ImagingStudy/s2');
-    expect(keys(b, 'include')).toEqual(expect.arrayContaining(['Organization/site-a', 'Endpoint/pacs-a']));
-    // p1: 1 Patient + 3 exams x (order, study, report, dose) - s5 no dose - s6 no report = 1 + 10
-    expect(b.total).toBe(11);
-    const p2 = (await server.http.get('/fhir/Patient/p1/$everything?_count=4&_offset=4')).body as Bundle;
-    expect(keys(p2, 'match')).toHaveLength(4);
-    expect(keys(p2, 'match').some((k) => match.slice(0, 4).includes(k))).toBe(false);
+    expect(match).toEqual(expect.arrayContaining(['ImagingStudy/s2', 'Observation/dose-s3', 'ImagingStudy/s4', 'DiagnosticReport/dr-s4']));
+    expect(match).not.toContain('Patient/stranger');
+    expect(match).not.toContain('ImagingStudy/x1');
+    expect(new Set(match).size).toBe(match.length);
+    expect(keys(b, 'include')).toEqual(expect.arrayContaining(['Organization/site-a', 'Organization/site-b', 'Endpoint/pacs-a', 'Endpoint/pacs-b']));
+    // 3 Patients; p1: s1 (order, study, report, dose), s5 (no dose), s6 (no report) = 10; p2: s2, s3 = 8; p3: s4 = 4
+    expect(b.total).toBe(25);
+    expect(match).toHaveLength(25);
+    const pages = await Promise.all([0, 4, 8, 12, 16, 20, 24].map(async (offset) =>
+      keys((await server.http.get(`/fhir/Patient/p1/$everything?_count=4&_offset=${offset}`)).body as Bundle, 'match')));
+    expect(pages.map((p) => p.length)).toEqual([4, 4, 4, 4, 4, 4, 1]);
+    expect(new Set(pages.flat()).size).toBe(25);
     const typed = (await server.http.get('/fhir/Patient/p1/$everything?_type=Observation')).body as Bundle;
-    expect(keys(typed, 'match').sort()).toEqual(['Observation/dose-s1', 'Observation/dose-s6']);
+    expect(keys(typed, 'match').sort()).toEqual(['Observation/dose-s1', 'Observation/dose-s2', 'Observation/dose-s3', 'Observation/dose-s4', 'Observation/dose-s6']);
     const since = (await server.http.get(`/fhir/Patient/p1/$everything?_since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).body as Bundle;
     expect(since.total).toBe(0);
+  });
+
+  it('is the same record from any of the linked identities, and 404 for an unknown patient', async () => {
+    const fromP3 = keys((await server.http.get('/fhir/Patient/p3/$everything?_count=100')).body as Bundle, 'match');
+    const fromP1 = keys((await server.http.get('/fhir/Patient/p1/$everything?_count=100')).body as Bundle, 'match');
+    expect(fromP3[0]).toBe('Patient/p3');
+    expect([...fromP3].sort()).toEqual([...fromP1].sort());
+    expect((await server.http.get('/fhir/Patient/nobody/$everything')).status).toBe(404);
   });
 
   it('refuses a type outside the compartment and a bad _since', async () => {

@@ -3,15 +3,22 @@ import type { BundleTestServer } from './bundle-test-helpers';
 import { FHIR_JSON } from './bundle-test-helpers';
 import { daysAgo, exam, quantity, radionuclide, sites } from './imaging-fixtures';
 
+/** The INS-NIR test OID; the value has a correct check key (standards §1.3 test vector). */
+export const TEST_INS = 'urn:oid:1.2.250.1.213.1.4.10';
+export const P1_INS = '255081416802538';
+/** Site B's IPP domain (fictitious OID). */
+export const SITE_B_IPP = 'urn:oid:1.2.250.1.999.1.9';
+export const P2_IPP = 'IPP-B-0002';
+
 /**
- * One person known under three identities at two sites: p1 (site A), p2 (site B, link seealso → p1) and p3
+ * One person known under three identities at two sites: p1 (site A, INS), p2 (site B IPP, link seealso → p1) and p3
  * (link replaced-by → p2, so only reachable transitively and backwards from p1); plus a stranger.
  */
 export function personResources(): Resource[] {
   return [
     ...sites(),
-    { resourceType: 'Patient', id: 'p1', name: [{ family: 'MARTIN' }] },
-    { resourceType: 'Patient', id: 'p2', name: [{ family: 'MARTIN' }], link: [{ other: { reference: 'Patient/p1' }, type: 'seealso' }] },
+    { resourceType: 'Patient', id: 'p1', name: [{ family: 'MARTIN' }], identifier: [{ system: TEST_INS, value: P1_INS }] },
+    { resourceType: 'Patient', id: 'p2', name: [{ family: 'MARTIN' }], identifier: [{ system: SITE_B_IPP, value: P2_IPP }], link: [{ other: { reference: 'Patient/p1' }, type: 'seealso' }] },
     { resourceType: 'Patient', id: 'p3', name: [{ family: 'MARTIN' }], link: [{ other: { reference: 'Patient/p2' }, type: 'replaced-by' }] },
     { resourceType: 'Patient', id: 'stranger', name: [{ family: 'DURAND' }] },
     ...exam({ id: 's1', patient: 'p1', modality: 'CT', started: daysAgo(60), site: 'a', dose: [quantity('113813', 500, 'mGy.cm'), quantity('113830', 10, 'mGy'), quantity('113839', 7.5, 'mSv')] }),

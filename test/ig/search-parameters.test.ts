@@ -8,6 +8,7 @@ import { REPO_ROOT, startIgServer, type IgServer } from './ig-test-server';
 const ACSN = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'ACSN' }] };
 const PLAC = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PLAC' }] };
 const ISSUER = 'urn:oid:1.2.250.1.999.1.2';
+const CCAM = 'https://smt.esante.gouv.fr/terminologie-ccam';
 
 function igSearchParameters(): SearchParameter[] {
   const dir = join(REPO_ROOT, 'ig');
@@ -31,6 +32,7 @@ describe('ig/ SearchParameters', () => {
 
 describe('ig/ SearchParameters over HTTP (ig/ loaded by the real app)', () => {
   let server: IgServer;
+  let siteId: string;
   beforeAll(async () => {
     server = await startIgServer();
     const post = (body: object) => request(server.http).post(`/fhir/${(body as { resourceType: string }).resourceType}`).set('content-type', 'application/fhir+json').send(body).expect(201);
@@ -42,6 +44,14 @@ describe('ig/ SearchParameters over HTTP (ig/ loaded by the real app)', () => {
     });
     await post({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject, identifier: [{ type: ACSN, system: ISSUER, value: 'ACC-2026-0002' }] });
     const study = await post({ resourceType: 'ImagingStudy', status: 'available', subject, identifier: [{ type: ACSN, system: ISSUER, value: 'ACC-2026-0001' }] });
+    await post({ resourceType: 'Organization', id: 'x', name: 'Site A' });
+    const site = await post({ resourceType: 'Organization', name: 'Site A' });
+    await post({
+      resourceType: 'ImagingStudy', status: 'available', subject, identifier: [{ type: ACSN, system: ISSUER, value: 'ACC-2026-0003' }],
+      procedureCode: [{ coding: [{ system: CCAM, code: 'ZBQK002' }] }],
+      series: [{ uid: '1.2.250.1.999.3', modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'DX' }, performer: [{ actor: { reference: `Organization/${site.body.id}` } }] }],
+    });
+    siteId = site.body.id;
     await post({
       resourceType: 'DiagnosticReport', status: 'final', code: { text: 'CR' }, subject,
       identifier: [{ type: ACSN, system: ISSUER, value: 'ACC-2026-0001' }], imagingStudy: [{ reference: `ImagingStudy/${study.body.id}` }],
@@ -75,9 +85,26 @@ describe('ig/ SearchParameters over HTTP (ig/ loaded by the real app)', () => {
     expect(withReports.map((r) => r?.resourceType).sort()).toEqual(['DiagnosticReport', 'ImagingStudy']);
   });
 
+  it('ImagingStudy?procedure= finds a study by its imaging act (procedureCode), with or without the system', async () => {
+    expect((await search(`ImagingStudy?procedure=${encodeURIComponent(`${CCAM}|ZBQK002`)}`)).map((s) => s?.id)).toHaveLength(1);
+    expect(await search('ImagingStudy?procedure=ZBQK002')).toHaveLength(1);
+    expect(await search(`ImagingStudy?procedure=${encodeURIComponent('http://loinc.org|ZBQK002')}`)).toHaveLength(0);
+    expect(await search('ImagingStudy?procedure=ACQK001')).toHaveLength(0);
+  });
+
+  it('ImagingStudy?performer= finds the studies a facility performed (series.performer.actor), and chains on it', async () => {
+    const hits = await search(`ImagingStudy?performer=Organization/${siteId}`);
+    expect(hits.map((s) => (s as { identifier?: { value?: string }[] }).identifier?.[0]?.value)).toEqual(['ACC-2026-0003']);
+    expect(await search('ImagingStudy?performer=Organization/x')).toHaveLength(0);
+    expect(await search(`ImagingStudy?performer:Organization._id=${siteId}`)).toHaveLength(1);
+  });
+
   it('the live CapabilityStatement lists them with their canonical URLs', async () => {
     const res = await request(server.http).get('/fhir/metadata').expect(200);
     const sr = res.body.rest[0].resource.find((r: { type: string }) => r.type === 'ServiceRequest');
     expect(sr.searchParam).toContainEqual({ name: 'accession', type: 'token', definition: 'https://lucarne.example/fhir/SearchParameter/ServiceRequest-accession' });
+    const study = res.body.rest[0].resource.find((r: { type: string }) => r.type === 'ImagingStudy');
+    expect(study.searchParam).toContainEqual({ name: 'procedure', type: 'token', definition: 'https://lucarne.example/fhir/SearchParameter/ImagingStudy-procedure' });
+    expect(study.searchParam).toContainEqual(expect.objectContaining({ name: 'performer', type: 'reference' }));
   });
 });

@@ -103,11 +103,27 @@ describe('lucarne-patient', () => {
 });
 
 describe('lucarne-imaging-order', () => {
-  it('requires the accession number (identifier of type ACSN)', () => {
+  it('accepts an order with its placer number only, before the facility assigns the accession number', () => {
     const o = validOrder();
-    o.identifier[0].type.coding[0].code = 'PLAC';
-    expect(where(o)).toEqual(['ServiceRequest.identifier required']);
-    expect(errors(o)[0].diagnostics).toContain('identifier:accessionNumber');
+    o.identifier[0] = { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PLAC' }] }, system: 'urn:oid:1.2.250.1.999.3.1', value: 'DEM-0001' };
+    expect(where(o)).toEqual([]);
+    const both = validOrder();
+    both.identifier.push(o.identifier[0]);
+    expect(where(both)).toEqual([]);
+  });
+
+  it('requires the placer number (PLAC) or the accession number (ACSN)', () => {
+    const o = validOrder();
+    o.identifier[0].type.coding[0].code = 'FILL';
+    expect(where(o)).toEqual(['ServiceRequest invariant']);
+    expect(errors(o)[0].diagnostics).toContain('lucarne-order-identifier');
+  });
+
+  it('requires the placer number\'s system and value, and one placer number at most', () => {
+    const o = validOrder();
+    const plac = { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PLAC' }] }, value: 'DEM-0001' };
+    o.identifier = [plac, { ...plac, system: 'urn:oid:1.2.250.1.999.3.1' }];
+    expect(where(o)).toEqual(['ServiceRequest.identifier[0].system required', 'ServiceRequest.identifier business-rule']);
   });
 
   it('requires the accession value and system', () => {
@@ -151,6 +167,13 @@ describe('lucarne-imaging-study', () => {
       'ImagingStudy.endpoint required',
       'ImagingStudy.series[0].instance required',
     ]);
+  });
+
+  it('requires the accession number (identifier typed ACSN) once the study exists', () => {
+    const s = validStudy();
+    s.identifier.pop();
+    expect(where(s)).toEqual(['ImagingStudy.identifier required']);
+    expect(errors(s)[0].diagnostics).toContain('identifier:accession');
   });
 
   it('checks the form of the study UID', () => {

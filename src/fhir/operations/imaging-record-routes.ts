@@ -1,11 +1,14 @@
 import { badRequest } from '../../kernel/errors';
-import { doseStatistics, STATISTICS_METRICS } from '../../imaging/dose-statistics';
+import { doseStatistics, STATISTICS_GROUPINGS, STATISTICS_METRICS } from '../../imaging/dose-statistics';
 import { doseSummary } from '../../imaging/dose-summary';
 import { everything } from '../../imaging/everything';
-import { imagingRecord } from '../../imaging/imaging-record';
+import { examType } from '../../imaging/exam-type';
+import { imagingRecord, type ImagingRecordQuery } from '../../imaging/imaging-record';
 import { OperationArgs } from '../../imaging/operation-args';
+import { patientByIdentifier } from '../../imaging/patient-by-identifier';
 import type { FhirResponse } from '../rest/fhir-request';
 import type { FhirRouter, RouteHandler } from '../rest/router';
+import type { ServerContext } from '../rest/server-context';
 import { assertUrlId } from '../rest/write-body';
 
 /** Studies per page of $imaging-record when `_count` is not given. */
@@ -15,18 +18,29 @@ const ok = (body: FhirResponse['body']): FhirResponse => ({ status: 200, headers
 
 export const imagingRecordHandler: RouteHandler = async (ctx, request, store, { id }) => {
   assertUrlId(id);
+  return ok(await imagingRecord(ctx, store, { patientId: id, ...imagingRecordArgs(ctx, new OperationArgs(request)) }));
+};
+
+/** `Patient/$imaging-record?identifier=system|value`: the same record, for the one Patient with that INS or IPP. */
+export const typeImagingRecordHandler: RouteHandler = async (ctx, request, store) => {
   const args = new OperationArgs(request);
+  const identifier = args.string('identifier');
+  const query = imagingRecordArgs(ctx, args);
+  const patientId = await patientByIdentifier(ctx, store, identifier);
+  return ok(await imagingRecord(ctx, store, { patientId, identifier, ...query }));
+};
+
+function imagingRecordArgs(ctx: ServerContext, args: OperationArgs): Omit<ImagingRecordQuery, 'patientId'> {
   const modality = args.codes('modality');
   for (const m of modality) if (!/^[A-Z0-9_]{1,16}$/.test(m)) throw badRequest(`Parameter 'modality' must be DICOM modality codes (CT, MR...), not '${m.slice(0, 20)}'`, 'modality');
-  return ok(await imagingRecord(ctx, store, {
-    patientId: id,
+  return {
     modality,
     start: args.date('start'),
     end: args.date('end'),
     count: args.count('_count', DEFAULT_STUDIES_PER_PAGE, ctx.config.maxPageSize),
     offset: args.integer('_offset', 0) ?? 0,
-  }));
-};
+  };
+}
 
 export const everythingHandler: RouteHandler = async (ctx, request, store, { id }) => {
   assertUrlId(id);
@@ -49,27 +63,26 @@ export const doseSummaryHandler: RouteHandler = async (ctx, request, store, { id
 
 export const doseStatisticsHandler: RouteHandler = async (ctx, request, store) => {
   const args = new OperationArgs(request);
-  const code = args.string('code');
-  if (!code) throw badRequest(`Parameter 'code' (the exam type, system|code of the order) is required`, 'code');
   const metric = args.oneOf('metric', STATISTICS_METRICS);
   if (!metric) throw badRequest(`Parameter 'metric' is required: one of ${STATISTICS_METRICS.join(', ')}`, 'metric');
+  const code = examType(ctx, args.string('code')).token;
   const facility = args.string('facility');
   if (facility !== undefined && !/^Organization\/[A-Za-z0-9\-.]{1,64}$/.test(facility)) throw badRequest(`Parameter 'facility' must be a reference Organization/<id>, not '${facility.slice(0, 40)}'`, 'facility');
-  const groupBy = args.oneOf('groupBy', ['facility'] as const);
   return ok(await doseStatistics(ctx, store, {
     code,
     metric,
     start: args.date('start'),
     end: args.date('end'),
     facility,
-    groupByFacility: groupBy === 'facility',
+    groupBy: args.oneOf('groupBy', STATISTICS_GROUPINGS),
   }));
 };
 
-/** The imaging record operations: $imaging-record, $everything, $dose-summary (Patient) and $dose-statistics (Observation). */
+/** The imaging record operations: $imaging-record (instance and type level), $everything, $dose-summary (Patient) and $dose-statistics (Observation). */
 export function registerImagingRoutes(router: FhirRouter): void {
   for (const method of ['GET', 'POST'] as const) {
     router.register(method, 'Patient/:id/$imaging-record', imagingRecordHandler);
+    router.register(method, 'Patient/$imaging-record', typeImagingRecordHandler);
     router.register(method, 'Patient/:id/$everything', everythingHandler);
     router.register(method, 'Patient/:id/$dose-summary', doseSummaryHandler);
     router.register(method, 'Observation/$dose-statistics', doseStatisticsHandler);
