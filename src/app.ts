@@ -6,7 +6,7 @@ import type { LucarneConfig } from './config/config';
 import { CONFORMANCE_FOLDERS, readConformanceFolders } from './config/conformance-folders';
 import { registerBundlePatchValidate } from './fhir/bundle/register-routes';
 import { registerTerminologyRoutes } from './fhir/operations/terminology-routes';
-import { registerImagingRoutes } from './fhir/operations/imaging-record-routes';
+import { registerImagingRoutes } from './imaging/routes';
 import { loadDefinitions, type Definitions } from './fhir/conformance/definitions';
 import type { FhirRequest, FhirResponse } from './fhir/rest/fhir-request';
 import { createFhirRouter, type FhirRouter } from './fhir/rest/router';

@@ -1,15 +1,15 @@
-import { badRequest } from '../../kernel/errors';
-import { doseStatistics, STATISTICS_GROUPINGS, STATISTICS_METRICS } from '../../imaging/dose-statistics';
-import { doseSummary } from '../../imaging/dose-summary';
-import { everything } from '../../imaging/everything';
-import { examType } from '../../imaging/exam-type';
-import { imagingRecord, type ImagingRecordQuery } from '../../imaging/imaging-record';
-import { OperationArgs } from '../../imaging/operation-args';
-import { patientByIdentifier } from '../../imaging/patient-by-identifier';
-import type { FhirResponse } from '../rest/fhir-request';
-import type { FhirRouter, RouteHandler } from '../rest/router';
-import type { ServerContext } from '../rest/server-context';
-import { assertUrlId } from '../rest/write-body';
+import { badRequest } from '../kernel/errors';
+import { doseStatistics, STATISTICS_GROUPINGS, STATISTICS_METRICS } from './dose-statistics';
+import { doseSummary } from './dose-summary';
+import { everything } from './everything';
+import { examType } from './exam-type';
+import { imagingRecord, type ImagingRecordQuery } from './imaging-record';
+import { OperationArgs } from './operation-args';
+import { patientByIdentifier } from './patient-by-identifier';
+import type { FhirResponse } from '../fhir/rest/fhir-request';
+import type { FhirRouter, RouteHandler } from '../fhir/rest/router';
+import type { ServerContext } from '../fhir/rest/server-context';
+import { assertUrlId } from '../fhir/rest/write-body';
 
 /** Studies per page of $imaging-record when `_count` is not given. */
 const DEFAULT_STUDIES_PER_PAGE = 20;
