@@ -18,6 +18,19 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'express', message: 'Only src/http imports express.' }] }] },
   },
   {
+    // The FHIR engine is transport- and domain-neutral: domains register beside it from app.ts, never the reverse.
+    files: ['src/fhir/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'express', message: 'Only src/http imports express.' }],
+          patterns: [{ group: ['**/imaging/**', '**/identity/**', '**/http/**', '**/cli/**', '**/app'], message: 'src/fhir must not depend on a domain, the transport or the composition root.' }],
+        },
+      ],
+    },
+  },
+  {
     // The CommonJS entry points (bin shim, tool configs) run directly under Node.
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
