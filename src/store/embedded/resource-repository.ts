@@ -8,6 +8,7 @@ import { HistoryQueries } from './history-query';
 import { storedText, type PreparedResource } from './prepared-resource';
 import { attachStoredJson } from './stored-json';
 import { toRecord, versionColumns, type VersionRow } from './version-rows';
+import { checkSearchLimits } from '../../fhir/search/search-limits';
 
 interface CurrentRow {
   rid: number;
@@ -89,6 +90,7 @@ export class ResourceRepository {
   }
 
   search(request: SearchRequest): SearchResult {
+    checkSearchLimits(request);
     const page = this.index.search(this.db, request);
     const load = (rids: number[]) => {
       const rows = rids.length === 0 ? [] : this.selectByRids.all(JSON.stringify(rids));
