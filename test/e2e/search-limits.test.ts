@@ -78,6 +78,38 @@ describe('search size limits over HTTP', () => {
   });
 });
 
+describe('searches at the limits', () => {
+  const ids = (n: number, p = 'p') => repeat(n, (i) => `${p}${i}`).join(',');
+  /** The largest shapes the limits let through: each must answer 200 (never a database error). */
+  const AT_LIMITS: [string, string, string][] = [
+    ['Patient', '32 ANDed names with 150 values', [...repeat(31, (i) => `name=n${i}`), `name=${names(100)}`, `_id=${ids(19)}`].slice(0, 32).join('&')],
+    ['Patient', '100 _ids, 50 identifiers, 8 sort keys', `_id=${ids(100)}&identifier=${repeat(50, (i) => `urn:x|${i}`).join(',')}&_sort=name,family,given,birthdate,gender,address,phone,-_lastUpdated`],
+    ['Observation', '32 chained and reverse-chained parameters', repeat(32, (i) => i % 2 ? `subject:Patient.name=n${i}` : `_has:Provenance:target:agent=Practitioner/x${i}`).join('&')],
+    ['Observation', 'deep chains with 150 values', [`subject:Patient.organization.partof.name=${names(100)}`, ...repeat(25, (i) => `subject:Patient.general-practitioner:Practitioner.name=m${i},k${i}`)].join('&')],
+    ['Patient', '16 iterated includes and revincludes', [
+      ...['Patient:organization', 'Patient:general-practitioner', 'Organization:partof', 'Patient:link', 'Organization:endpoint', 'Patient:*', '*']
+        .map((r) => `_include:iterate=${r}`),
+      ...['Observation:subject', 'Provenance:target', 'Encounter:subject', 'ImagingStudy:subject', 'DiagnosticReport:subject', 'ServiceRequest:subject', 'Observation:patient', 'Condition:subject', 'AuditEvent:entity']
+        .map((r) => `_revinclude:iterate=${r}`),
+    ].join('&')],
+    ['Patient', '32 four-link chains, sorted on 8 keys', [
+      ...repeat(32, (i) => `_has:Observation:subject:_has:Provenance:target:agent:Practitioner.name=${names(4)}x${i}`),
+      '_sort=name,family,given,birthdate,gender,address,phone,-_lastUpdated',
+    ].join('&')],
+    ['Patient', 'modifiers mixed', [
+      ...repeat(8, (i) => `name:contains=${names(8)}y${i}`), ...repeat(8, (i) => `family:exact=${names(5)}z${i}`),
+      ...repeat(8, (i) => `identifier:text=${names(3)}t${i}`), ...repeat(8, (i) => `birthdate=ge19${10 + i},lt20${10 + i}`),
+    ].join('&')],
+    ['Observation', 'composite values', `code-value-quantity=${repeat(100, (i) => `http://loinc.org|${i}$gt${i}`).join(',')}&combo-code-value-quantity=${repeat(50, (i) => `c${i}$${i}`).join(',')}`],
+  ];
+
+  it.each(AT_LIMITS)('%s with %s answers 200', async (type, _what, query) => {
+    const res = await timed(() => server.http.post(`/fhir/${type}/_search`).type('form').send(query));
+    expect(res.status).toBe(200);
+    expect(res.body.resourceType).toBe('Bundle');
+  });
+});
+
 describe('conditional criteria', () => {
   const patient = { resourceType: 'Patient', name: [{ family: 'Nouveau' }] };
 

@@ -9,6 +9,7 @@ import { storedText, type PreparedResource } from './prepared-resource';
 import { attachStoredJson } from './stored-json';
 import { toRecord, versionColumns, type VersionRow } from './version-rows';
 import { checkSearchLimits } from '../../fhir/search/search-limits';
+import { withQueryLimits } from './query-limits';
 
 interface CurrentRow {
   rid: number;
@@ -91,7 +92,7 @@ export class ResourceRepository {
 
   search(request: SearchRequest): SearchResult {
     checkSearchLimits(request);
-    const page = this.index.search(this.db, request);
+    const page = withQueryLimits(() => this.index.search(this.db, request));
     const load = (rids: number[]) => {
       const rows = rids.length === 0 ? [] : this.selectByRids.all(JSON.stringify(rids));
       const byRid = new Map(rows.map((row) => [row.rid, row]));
