@@ -33,14 +33,14 @@ export async function runBatch(ctx: ServerContext, plan: BundlePlan, dispatch: F
     try {
       await resolveConditionalReferences(ctx, ctx.store, entry);
       const response = await runEntry(ctx, entry, ctx.store, dispatch);
-      if (!budget.take(response)) {
+      if (!budget.take(entry, response)) {
         spent = true;
         if (entry.method === 'GET' || entry.method === 'HEAD') {
           entries.push(failureEntry(responseTooLarge(budget.limit, entryLabel(entry))));
           continue;
         }
         // A write that was done is answered as such, whatever its size.
-        budget.force(response);
+        budget.force(entry, response);
       }
       entries.push(successEntry(response, ctx.config.baseUrl));
     } catch (e) {

@@ -136,14 +136,14 @@ export async function runTransaction(ctx: ServerContext, plan: BundlePlan, dispa
   }
   const responses = new Map<number, FhirResponse>();
   const budget = new ResponseBudget(ctx.config.maxBundleResponseBytes);
-  const counted = (response: FhirResponse): FhirResponse => {
+  const counted = (entry: PlannedEntry, response: FhirResponse): FhirResponse => {
     // Thrown inside the store transaction: it rolls back and nothing is written.
-    if (!budget.take(response)) throw responseTooLarge(budget.limit, 'Transaction not applied');
+    if (!budget.take(entry, response)) throw responseTooLarge(budget.limit, 'Transaction not applied');
     return response;
   };
   await ctx.store.transaction(async (tx) => {
     const ordered = transactionOrder(plan.entries);
-    await runInOrder(ordered.filter((e) => e.method === 'DELETE'), async (entry) => counted(await runEntry(ctx, entry, tx, dispatch)), responses);
+    await runInOrder(ordered.filter((e) => e.method === 'DELETE'), async (entry) => counted(entry, await runEntry(ctx, entry, tx, dispatch)), responses);
     const rest = ordered.filter((e) => e.method !== 'DELETE');
     const { identities, assigned } = await resolveIdentities(ctx, tx, rest);
     checkOverlap(ordered, identities);
@@ -156,7 +156,7 @@ export async function runTransaction(ctx: ServerContext, plan: BundlePlan, dispa
       const id = assigned.get(entry.index);
       const response = await runEntry(withId(ctx, id), entry, tx, dispatch);
       checkAssigned(entry, response, id);
-      return counted(response);
+      return counted(entry, response);
     }, responses);
   });
   return {
