@@ -5,7 +5,7 @@ import { UNSUPPORTED_PARAMETERS } from '../conformance/capability-statement-sear
 import { parseComposite } from './parse-composite';
 import { parseIncludeRules } from './parse-include';
 import { commonParameter, resolveParameter } from './resolve-parameter';
-import { checkLimit } from './search-limits';
+import { checkLimit, expandedCodes } from './search-limits';
 import { defaultTerminology, resolveCodes, type TerminologyResolver } from './terminology-resolver';
 import {
   parseDate, parseMissing, parseNumber, parseQuantity, parseReference, parseString, parseToken, parseUri, splitOr,
@@ -93,11 +93,14 @@ export function parseSearchRequest(
   const baseUrl = options.baseUrl?.replace(/\/+$/, '');
   let includesSent = 0;
   let valuesSent = 0;
+  let codesSent = 0;
   const addFilter = (filter: SearchFilter, key: string) => {
     request.filters.push(filter);
     checkLimit('maxParameters', request.filters.length, key);
     valuesSent += filter.values.length;
     checkLimit('maxValues', valuesSent, key);
+    codesSent += expandedCodes(filter.values);
+    checkLimit('maxExpandedCodes', codesSent, key);
   };
 
   for (const [key, raw] of entries(query)) {

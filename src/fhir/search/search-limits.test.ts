@@ -60,6 +60,10 @@ describe('search limits', () => {
     expect(() => checkSearchLimits(many)).toThrow(/maxParameters/);
     expect(() => checkSearchLimits({ ...request, sort: repeat(9, (i) => ({ code: `c${i}`, descending: false })) })).toThrow(/maxSortKeys/);
     expect(() => checkSearchLimits(request)).not.toThrow();
+    const token = parse('Observation', 'code=x').request;
+    const codes = (n: number) => ({ kind: 'codes' as const, codes: repeat(n, (i) => ({ system: 'http://loinc.org', code: `${i}` })) });
+    const expanded = { ...token, filters: [{ ...token.filters[0], values: [codes(600), codes(600)] }] };
+    expect(() => checkSearchLimits(expanded)).toThrow(/maxExpandedCodes/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { FhirError, issue } from '../../kernel/errors';
-import type { SearchRequest } from './search-request';
+import type { SearchRequest, SearchValue } from './search-request';
 
 /**
  * How big one search may be, the same for every store. Each backend turns a search into one query whose size
@@ -18,6 +18,8 @@ export const SEARCH_LIMITS = {
   maxSortKeys: 8,
   /** `_include` and `_revinclude` rules together, as sent. */
   maxIncludes: 16,
+  /** Codes that token `:in`/`:not-in`/`:above`/`:below` values expand to, over the whole search. */
+  maxExpandedCodes: 1000,
 } as const;
 
 export type SearchLimit = keyof typeof SEARCH_LIMITS;
@@ -28,6 +30,7 @@ const WHAT: Record<SearchLimit, string> = {
   maxValues: 'values in all',
   maxSortKeys: '_sort keys',
   maxIncludes: '_include/_revinclude rules',
+  maxExpandedCodes: 'codes from terminology modifiers',
 };
 
 /** 400 too-costly: the search goes over `limit`. */
@@ -44,18 +47,28 @@ export function checkLimit(limit: SearchLimit, found: number, expression?: strin
 /**
  * Checks a whole request against SEARCH_LIMITS. The parser checks as it goes (so a huge query fails before
  * all of it is parsed); the stores call this too, so a request built in code cannot go past the limits either.
- * A terminology expansion (`:in`, `:below`) counts as one value: its size is bounded by the expansion.
+ * A terminology expansion (`:in`, `:below`) counts as one value, and its codes count in maxExpandedCodes.
  */
 export function checkSearchLimits(request: SearchRequest): void {
   checkLimit('maxParameters', request.filters.length);
   let values = 0;
+  let codes = 0;
   for (const filter of request.filters) {
     checkLimit('maxOrValues', filter.values.length, filter.code);
     values += filter.values.length;
+    codes += expandedCodes(filter.values);
   }
   checkLimit('maxValues', values);
+  checkLimit('maxExpandedCodes', codes);
   checkLimit('maxSortKeys', request.sort.length, '_sort');
   // `_include=*` is expanded by the parser into one rule per searched type; the parser counted it as sent.
   const rules = [...(request.include ?? []), ...(request.revinclude ?? [])].filter((r) => r.code !== '*');
   checkLimit('maxIncludes', new Set(rules.map((r) => `${r.resourceType}:${r.code}:${r.targetType ?? ''}:${r.iterate}`)).size);
+}
+
+/** How many codes the terminology-expanded values among `values` stand for. */
+export function expandedCodes(values: readonly SearchValue[]): number {
+  let n = 0;
+  for (const v of values) if (v.kind === 'codes') n += v.codes.length;
+  return n;
 }
