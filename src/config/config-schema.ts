@@ -101,6 +101,21 @@ export const settingsSchema = {
     'x-env': 'LUCARNE_MAX_PAGE_SIZE',
     description: 'Largest page size a request may ask for with _count.',
   },
+  maxBundleEntries: {
+    type: 'integer',
+    minimum: 1,
+    default: 10000,
+    'x-env': 'LUCARNE_MAX_BUNDLE_ENTRIES',
+    description: 'Most entries a batch or transaction Bundle may have; a larger one is answered 413 and nothing runs.',
+  },
+  maxBundleResponseBytes: {
+    type: 'integer',
+    minimum: 1024,
+    default: 33554432,
+    'x-env': 'LUCARNE_MAX_BUNDLE_RESPONSE_BYTES',
+    description:
+      'Largest batch or transaction response, in bytes of JSON: batch entries past it answer 413 in their entry.response, a transaction past it is answered 413 with nothing written.',
+  },
   shutdownTimeoutMs: {
     type: 'integer',
     minimum: 0,

@@ -26,6 +26,9 @@ export interface LucarneConfig {
   /** Default and maximum page sizes of searches and histories. */
   defaultPageSize: number;
   maxPageSize: number;
+  /** Batch/transaction bounds: entries of the request, bytes of the response (LUCARNE_MAX_BUNDLE_*). */
+  maxBundleEntries: number;
+  maxBundleResponseBytes: number;
   /** How long in-flight requests may take to finish at shutdown (LUCARNE_SHUTDOWN_TIMEOUT_MS, default 10 s). */
   shutdownTimeoutMs: number;
   /** Connection caps: open connections in all (LUCARNE_MAX_CONNECTIONS) and per client address (0: none). */

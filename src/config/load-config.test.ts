@@ -42,6 +42,8 @@ describe('loadConfig', () => {
       allowMultipleDelete: false,
       defaultPageSize: 20,
       maxPageSize: 1000,
+      maxBundleEntries: 10000,
+      maxBundleResponseBytes: 32 * 1024 * 1024,
       shutdownTimeoutMs: 10000,
       maxConnections: 8192,
       maxConnectionsPerClient: 0,

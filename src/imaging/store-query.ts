@@ -1,12 +1,13 @@
 import type { SearchRequest } from '../fhir/search/search-request';
 import { parseSearch } from '../fhir/rest/search-parsing';
+import { SEARCH_LIMITS } from '../fhir/search/search-limits';
 import type { ServerContext } from '../fhir/rest/server-context';
 import type { FhirStore, VersionRecord } from '../store/store';
 
 export type QueryParams = Record<string, string | string[] | undefined>;
 
-/** Largest OR list sent in one query; longer id lists are split so SQL parameter counts stay bounded. */
-export const BATCH = 200;
+/** Largest OR list sent in one query (the search limit); longer id lists are split into several queries. */
+export const BATCH = SEARCH_LIMITS.maxOrValues;
 
 /** A search request built through the public parser, so it is the same query a REST client would send. */
 export function buildRequest(ctx: ServerContext, type: string, params: QueryParams): SearchRequest {

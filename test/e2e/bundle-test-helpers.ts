@@ -19,11 +19,12 @@ export interface BundleTestServer {
 /**
  * The production composition (createApp, which registers the Bundle/PATCH/$validate routes) on a fresh
  * embedded store in a temporary folder (or the backend installed by useTestBackend), behind the real HTTP adapter.
+ * `env` adds settings (LUCARNE_* variables).
  */
-export async function startBundleTestServer(): Promise<BundleTestServer> {
+export async function startBundleTestServer(env: Record<string, string> = {}): Promise<BundleTestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lucarne-bundle-'));
   const extra = currentTestBackend()?.takeEnv();
-  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: BASE, LOG_LEVEL: 'silent', ...extra?.env } });
+  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: BASE, LOG_LEVEL: 'silent', ...env, ...extra?.env } });
   const app = await createApp(config, { durability: 'normal' });
   const http = request.agent(createHttpApp(app.ctx, app.router));
   return {

@@ -162,6 +162,27 @@ describe('history', () => {
   });
 });
 
+describe('history statuses', () => {
+  it('each entry answers the status the client got: a PUT re-creating a deleted resource is 201', async () => {
+    const h = startTestServer();
+    try {
+      const put = (gender: string) =>
+        request(h.app).put('/fhir/Patient/r1').set('Content-Type', FHIR_JSON).send({ resourceType: 'Patient', id: 'r1', gender });
+      const statuses = [(await put('male')).status, (await put('female')).status];
+      statuses.push((await request(h.app).delete('/fhir/Patient/r1')).status);
+      statuses.push((await put('other')).status, (await put('unknown')).status);
+      expect(statuses).toEqual([201, 200, 204, 201, 200]);
+      const history = async (q = '') => ((await request(h.app).get(`/fhir/Patient/r1/_history${q}`)).body.entry as { response: { status: string } }[])
+        .map((e) => e.response.status);
+      expect(await history()).toEqual(['200', '201', '204', '200', '201']);
+      // The version before the re-create is on another page: read from the store.
+      expect(await history('?_count=2')).toEqual(['200', '201']);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('capabilities', () => {
   it('advertises what is registered', async () => {
     const res = await request(server.app).get('/fhir/metadata');

@@ -13,7 +13,7 @@ import { openMongoTestBackend } from './mongo-test-backend';
  */
 const SUITES: [file: string, servers: number][] = [
   ['crud.test', 1],
-  ['search-history.test', 4],
+  ['search-history.test', 5],
   ['search-include-paging.test', 2],
   ['patch.test', 0],
   ['bundle-batch.test', 0],

@@ -1,5 +1,5 @@
 import type { Binary, Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import { FhirError, badRequest, issue } from '../../kernel/errors';
+import { FhirError, badRequest, issue, tooLarge } from '../../kernel/errors';
 import type { FhirRequest } from '../rest/fhir-request';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -130,10 +130,11 @@ function planEntry(raw: BundleEntry, index: number, baseUrl: string, prefer: str
 }
 
 /**
- * Checks the Bundle envelope and turns each entry into a request. Throws 400 before anything is written.
+ * Checks the Bundle envelope and turns each entry into a request. Throws 400 before anything is written,
+ * 413 when the Bundle has more than `maxEntries` entries.
  * The plan takes over the Bundle: its entries' resources are used, and later rewritten, in place.
  */
-export function planBundle(body: unknown, baseUrl: string, prefer?: string): BundlePlan {
+export function planBundle(body: unknown, baseUrl: string, prefer?: string, maxEntries = Number.POSITIVE_INFINITY): BundlePlan {
   const bundle = body as Bundle;
   if (typeof body !== 'object' || body === null || bundle.resourceType !== 'Bundle') {
     throw badRequest('POST to the server base expects a Bundle of type batch or transaction', 'Bundle');
@@ -142,6 +143,9 @@ export function planBundle(body: unknown, baseUrl: string, prefer?: string): Bun
     throw badRequest(`Bundle.type must be batch or transaction, not "${String(bundle.type)}"`, 'Bundle.type');
   }
   if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) throw badRequest('Bundle.entry must be an array', 'Bundle.entry');
+  if ((bundle.entry?.length ?? 0) > maxEntries) {
+    throw tooLarge(`The Bundle has ${bundle.entry?.length} entries, at most ${maxEntries} are accepted (maxBundleEntries); split it`);
+  }
   const rejected = new Map<number, FhirError>();
   const entries = (bundle.entry ?? []).map((raw, index) => {
     try {

@@ -11,7 +11,7 @@ import { runTransaction } from './transaction-runner';
 /** `POST [base]` with a batch or transaction Bundle; entries are dispatched through `router`. */
 export async function processBundle(ctx: ServerContext, request: FhirRequest, store: FhirStore, router: FhirRouter): Promise<FhirResponse> {
   if (store !== ctx.store) throw badRequest('A batch or transaction cannot be nested inside a transaction');
-  const plan = planBundle(request.body, ctx.config.baseUrl, request.headers['prefer']);
+  const plan = planBundle(request.body, ctx.config.baseUrl, request.headers['prefer'], ctx.config.maxBundleEntries);
   const dispatch = (c: ServerContext, r: FhirRequest, s: FhirStore) => router.handle(c, r, s);
   const body: Bundle = plan.type === 'transaction' ? await runTransaction(ctx, plan, dispatch) : await runBatch(ctx, plan, dispatch);
   return { status: 200, headers: {}, body };

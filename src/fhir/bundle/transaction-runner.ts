@@ -10,6 +10,7 @@ import { successEntry } from './bundle-response';
 import { resolveConditionalReferences } from './conditional-references';
 import { nameEntry, runEntry } from './entry-request';
 import { findMatches } from './find-matches';
+import { ResponseBudget, responseTooLarge } from './response-budget';
 import type { IdentityMap } from './reference-rewrite';
 import { rewriteEntryQuery, rewriteEntryReferences } from './reference-rewrite';
 
@@ -127,15 +128,22 @@ async function runInOrder(entries: PlannedEntry[], run: (entry: PlannedEntry) =>
 /**
  * Runs a transaction Bundle inside ONE store transaction: either every entry is written or none is.
  * Order (R4 http.html#trules): DELETE, POST, PUT/PATCH, GET/HEAD; the response keeps the submitted order.
+ * A response that would go past maxBundleResponseBytes fails the whole transaction with 413.
  */
 export async function runTransaction(ctx: ServerContext, plan: BundlePlan, dispatch: FhirHandler): Promise<Bundle> {
   if (!ctx.store.supportsTransactions) {
     throw new FhirError(501, [issue('not-supported', `The ${ctx.store.backend} store cannot run all-or-nothing transactions; nothing was written. Send a batch Bundle instead.`, 'Bundle.type')]);
   }
   const responses = new Map<number, FhirResponse>();
+  const budget = new ResponseBudget(ctx.config.maxBundleResponseBytes);
+  const counted = (entry: PlannedEntry, response: FhirResponse): FhirResponse => {
+    // Thrown inside the store transaction: it rolls back and nothing is written.
+    if (!budget.take(entry, response)) throw responseTooLarge(budget.limit, 'Transaction not applied');
+    return response;
+  };
   await ctx.store.transaction(async (tx) => {
     const ordered = transactionOrder(plan.entries);
-    await runInOrder(ordered.filter((e) => e.method === 'DELETE'), (entry) => runEntry(ctx, entry, tx, dispatch), responses);
+    await runInOrder(ordered.filter((e) => e.method === 'DELETE'), async (entry) => counted(entry, await runEntry(ctx, entry, tx, dispatch)), responses);
     const rest = ordered.filter((e) => e.method !== 'DELETE');
     const { identities, assigned } = await resolveIdentities(ctx, tx, rest);
     checkOverlap(ordered, identities);
@@ -148,7 +156,7 @@ export async function runTransaction(ctx: ServerContext, plan: BundlePlan, dispa
       const id = assigned.get(entry.index);
       const response = await runEntry(withId(ctx, id), entry, tx, dispatch);
       checkAssigned(entry, response, id);
-      return response;
+      return counted(entry, response);
     }, responses);
   });
   return {

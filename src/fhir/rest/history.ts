@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { badRequest } from '../../kernel/errors';
-import type { VersionRecord } from '../../store/store';
+import type { FhirStore, VersionRecord } from '../../store/store';
 import { weakEtag } from '../model/meta';
 import type { FhirResponse } from './fhir-request';
 import { pageLinks, pageOf } from './paging';
@@ -23,7 +23,7 @@ export const history: RouteHandler = async (ctx, request, store, { type, id }) =
     type: 'history',
     total: page.total,
     link: pageLinks(ctx, path, request.query, { count, offset, hasMore: offset + page.entries.length < page.total }),
-    entry: page.entries.map((r) => historyEntry(ctx, r)),
+    entry: await Promise.all(page.entries.map(async (r) => historyEntry(ctx, r, await statusOf(store, r, page.entries)))),
   };
   return { status: 200, headers: {}, body: bundle } satisfies FhirResponse;
 };
@@ -35,13 +35,29 @@ function instantParam(query: URLSearchParams, name: string): string | undefined 
   return new Date(raw).toISOString();
 }
 
-function historyEntry(ctx: ServerContext, r: VersionRecord): BundleEntry {
+/**
+ * The status the client got for the write that made version `r`: 204 for a delete, 201 for a create (the first
+ * version, or a PUT bringing a deleted resource back), else 200. The version before a PUT is looked for in
+ * the page first, then read.
+ */
+async function statusOf(store: FhirStore, r: VersionRecord, page: readonly VersionRecord[]): Promise<string> {
+  if (r.deleted) return '204';
+  if (r.versionId === '1') return '201';
+  if (r.method !== 'PUT') return '200';
+  const previousId = String(Number(r.versionId) - 1);
+  const previous =
+    page.find((p) => p.versionId === previousId && p.id === r.id && p.resourceType === r.resourceType) ??
+    (await store.vread(r.resourceType, r.id, previousId));
+  return previous?.deleted ? '201' : '200';
+}
+
+function historyEntry(ctx: ServerContext, r: VersionRecord, status: string): BundleEntry {
   const fullUrl = `${ctx.config.baseUrl}/${r.resourceType}/${r.id}`;
   const entry: BundleEntry = {
     fullUrl,
     request: { method: r.method, url: r.method === 'POST' ? r.resourceType : `${r.resourceType}/${r.id}` },
     response: {
-      status: r.deleted ? '204' : r.versionId === '1' ? '201' : '200',
+      status,
       etag: weakEtag(r.versionId),
       lastModified: r.lastUpdated,
     },

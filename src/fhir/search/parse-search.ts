@@ -5,6 +5,7 @@ import { UNSUPPORTED_PARAMETERS } from '../conformance/capability-statement-sear
 import { parseComposite } from './parse-composite';
 import { parseIncludeRules } from './parse-include';
 import { commonParameter, resolveParameter } from './resolve-parameter';
+import { checkLimit, expandedCodes } from './search-limits';
 import { defaultTerminology, resolveCodes, type TerminologyResolver } from './terminology-resolver';
 import {
   parseDate, parseMissing, parseNumber, parseQuantity, parseReference, parseString, parseToken, parseUri, splitOr,
@@ -67,7 +68,8 @@ export interface ParsedSearch {
 /**
  * Query string -> SearchRequest. Comma separates OR values, a repeated parameter ANDs, `\` escapes `,|$\`.
  * Empty values are ignored. `_count` above the maximum is clamped, not refused: R4 treats `_count` as a hint
- * the server may lower. Malformed values throw FhirError 400 naming the parameter.
+ * the server may lower. Malformed values throw FhirError 400 naming the parameter; a search larger than
+ * SEARCH_LIMITS throws 400 too-costly naming the limit, checked as parsing goes.
  */
 export function parseSearchRequest(
   definitions: Definitions,
@@ -89,6 +91,17 @@ export function parseSearchRequest(
   };
   const unknown: string[] = [];
   const baseUrl = options.baseUrl?.replace(/\/+$/, '');
+  let includesSent = 0;
+  let valuesSent = 0;
+  let codesSent = 0;
+  const addFilter = (filter: SearchFilter, key: string) => {
+    request.filters.push(filter);
+    checkLimit('maxParameters', request.filters.length, key);
+    valuesSent += filter.values.length;
+    checkLimit('maxValues', valuesSent, key);
+    codesSent += expandedCodes(filter.values);
+    checkLimit('maxExpandedCodes', codesSent, key);
+  };
 
   for (const [key, raw] of entries(query)) {
     if (RESULT_PARAMETERS.has(key)) continue;
@@ -106,19 +119,21 @@ export function parseSearchRequest(
         request.total = raw;
         continue;
       case '_sort':
-        request.sort.push(...parseSort(definitions, types, raw));
+        request.sort = parseSort(definitions, types, request.sort, raw);
         continue;
     }
     if (raw === '') continue;
     const base = key.split(':')[0];
     if (base === '_include' || base === '_revinclude') {
+      includesSent += raw.split(',').filter(Boolean).length;
+      checkLimit('maxIncludes', includesSent, key);
       const rules = parseIncludeRules(definitions, types, key, raw);
       if (base === '_include') (request.include ??= []).push(...rules);
       else (request.revinclude ??= []).push(...rules);
       continue;
     }
     if (base === '_list') {
-      request.filters.push(listFilter(definitions, raw));
+      addFilter(listFilter(definitions, raw), key);
       continue;
     }
     const resolved = UNSUPPORTED_PARAMETERS.has(base) ? undefined : resolveParameter(definitions, types, key);
@@ -141,12 +156,14 @@ export function parseSearchRequest(
       }
       return PARSERS[param.type](v, context);
     };
-    const values = modifier === 'missing' ? [parseMissing(raw, context)] : splitOr(raw).filter((v) => v !== '').map(parse);
+    const parts = modifier === 'missing' ? [raw] : splitOr(raw).filter((v) => v !== '');
+    checkLimit('maxOrValues', parts.length, key);
+    const values = modifier === 'missing' ? [parseMissing(raw, context)] : parts.map(parse);
     if (values.length === 0) continue;
     const filter: SearchFilter = { code, param, values };
     if (modifier !== undefined) filter.modifier = modifier;
     if (resolved.chain.length > 0) filter.chain = resolved.chain;
-    request.filters.push(filter);
+    addFilter(filter, key);
   }
   return { request, unknown };
 }
@@ -196,15 +213,24 @@ function checkModifier(
   throw badRequest(`${key}: unknown or unsupported modifier :${modifier} for a ${param.type} parameter`, key);
 }
 
-function parseSort(definitions: Definitions, types: string[], raw: string): SortRule[] {
-  return raw.split(',').map((item) => {
+/**
+ * `_sort` keys appended to `sort` (the parameter may repeat). A key named twice is refused: the second
+ * occurrence can never change the order, and each key costs a join.
+ */
+function parseSort(definitions: Definitions, types: string[], sort: SortRule[], raw: string): SortRule[] {
+  const items = raw.split(',');
+  checkLimit('maxSortKeys', sort.length + items.length, '_sort');
+  const seen = new Set(sort.map((r) => r.code));
+  return [...sort, ...items.map((item) => {
     const descending = item.startsWith('-');
     const code = descending ? item.slice(1) : item;
+    if (seen.has(code)) throw badRequest(`_sort: '${code}' is named more than once`, '_sort');
+    seen.add(code);
     if (code === '_id' || code === '_lastUpdated') return { code, descending };
     const param = commonParameter(definitions, types, code);
     if (!param || !PARSERS[param.type] || param.type === 'composite') throw badRequest(`_sort: cannot sort on '${code}'`, '_sort');
     return { code, descending };
-  });
+  })];
 }
 
 /** `_list=id`: the resources a List's `item` references, i.e. `_has:List:item:_id=id`. */

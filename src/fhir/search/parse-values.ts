@@ -54,11 +54,28 @@ export interface ValueContext {
 
 export function parseString(raw: string, c: ValueContext): SearchValue {
   const value = unescape(raw);
-  return { kind: 'string', value: c.modifier === 'exact' ? value : normalizeString(value) };
+  if (c.modifier === 'exact') return { kind: 'string', value };
+  return { kind: 'string', value: matchable(value, c) };
+}
+
+/**
+ * The normalised form of a string value, refused when nothing is left (`-`, `%`, `.`, spaces): such a value
+ * would be a prefix of every string and match every resource, and a conditional delete would take them all.
+ */
+function matchable(value: string, c: ValueContext): string {
+  const normalized = normalizeString(value);
+  if (normalized === '') {
+    throw badRequest(`${c.name}: '${value.slice(0, 40)}' has no letter or digit to search for`, c.name);
+  }
+  return normalized;
 }
 
 export function parseToken(raw: string, c: ValueContext): SearchValue {
-  if (c.modifier === 'text') return { kind: 'token', code: unescape(raw) };
+  if (c.modifier === 'text') {
+    const text = unescape(raw);
+    matchable(text, c);
+    return { kind: 'token', code: text };
+  }
   const parts = splitEscaped(raw, '|');
   if (c.modifier === 'of-type') {
     if (parts.length !== 3 || parts.some((p) => p === '')) {

@@ -8,6 +8,8 @@ import { HistoryQueries } from './history-query';
 import { storedText, type PreparedResource } from './prepared-resource';
 import { attachStoredJson } from './stored-json';
 import { toRecord, versionColumns, type VersionRow } from './version-rows';
+import { checkSearchLimits } from '../../fhir/search/search-limits';
+import { withQueryLimits } from './query-limits';
 
 interface CurrentRow {
   rid: number;
@@ -89,7 +91,8 @@ export class ResourceRepository {
   }
 
   search(request: SearchRequest): SearchResult {
-    const page = this.index.search(this.db, request);
+    checkSearchLimits(request);
+    const page = withQueryLimits(() => this.index.search(this.db, request));
     const load = (rids: number[]) => {
       const rows = rids.length === 0 ? [] : this.selectByRids.all(JSON.stringify(rids));
       const byRid = new Map(rows.map((row) => [row.rid, row]));

@@ -14,6 +14,7 @@ import {
 import { runHistory } from './history';
 import { findIncluded, MAX_INCLUDED, resolveChain } from './joins';
 import { noKeys, searchKeys } from './search-keys';
+import { checkSearchLimits } from '../../fhir/search/search-limits';
 
 type StoredResource = Resource & { id: string };
 
@@ -79,6 +80,7 @@ export class Repository {
   }
 
   async search(request: SearchRequest): Promise<SearchResult> {
+    checkSearchLimits(request);
     const chains = new Map<SearchFilter, Document>();
     for (const filter of request.filters) {
       if (filter.chain?.length) chains.set(filter, await resolveChain(this.resources, filter, request.resourceTypes, this.session));
