@@ -13,7 +13,7 @@ const definitions = loadDefinitions();
 describe('checked-in profile snapshots', () => {
   const files = readProfileFiles(PROFILES);
 
-  it('finds the seven Lucarne profiles', () => {
+  it('finds the seven Lucarne profiles and the FR Core extensions they use', () => {
     expect(files.map((f) => f.profile.id)).toEqual([
       'lucarne-audit-event',
       'lucarne-dicomweb-endpoint',
@@ -22,6 +22,8 @@ describe('checked-in profile snapshots', () => {
       'lucarne-imaging-report',
       'lucarne-imaging-study',
       'lucarne-patient',
+      'fr-core-identity-reliability',
+      'fr-core-patient-birth-list-given-name',
     ]);
   });
 
