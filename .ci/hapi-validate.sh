@@ -31,6 +31,7 @@ fi
 src_hash=$(cat .ci/hapi/HapiValidate.java .ci/hapi/pom.xml | sha256sum | cut -c1-16)
 CLASSES="$CACHE/hapi-$HAPI_VERSION/classes-$src_hash"
 if [ ! -f "$CLASSES/HapiValidate.class" ]; then
+  rm -rf "$CACHE/hapi-$HAPI_VERSION"/classes-*
   mkdir -p "$CLASSES"
   javac -nowarn -cp "$LIB/*" -d "$CLASSES" .ci/hapi/HapiValidate.java
 fi
