@@ -43,13 +43,11 @@ describe('resources declaring a Lucarne profile (meta.profile)', () => {
 
   it('answers 422 with every issue and its path', async () => {
     const p = validPatient('PROV');
-    p.identifier[0].value = '255081416802539';
     delete p.name[0].family;
     const res = await server.http.post('/fhir/Patient').set('Content-Type', JSON_TYPE).send(p);
     expect(res.status).toBe(422);
     expect(issuesOf(res.body)).toEqual([
       'error invariant Patient.identifier[0]',
-      'error invariant Patient.identifier[0].value',
       'error required Patient.name[0].family',
     ]);
   });

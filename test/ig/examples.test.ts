@@ -82,10 +82,10 @@ describe('ig/examples', () => {
     expect(validator.validate(broken).filter((i) => i.severity === 'error').length).toBeGreaterThanOrEqual(2);
   });
 
-  it('profile validation is really applied: a wrong NIR key and a report without its LOINC code fail their profiles', () => {
+  it('profile validation is really applied: a birth name without family name and a report without its LOINC code fail their profiles', () => {
     const patient = structuredClone(byKey.get('Patient/example-ins') as Patient);
-    const ins = patient.identifier?.find((i) => i.system === 'urn:oid:1.2.250.1.213.1.4.8');
-    if (ins) ins.value = `${ins.value?.slice(0, 13)}99`;
+    const official = patient.name?.find((n) => n.use === 'official');
+    if (official) delete official.family;
     const profileErrors = (r: object, profile: string) => validator.validate(r, { profile }).filter((i) => i.severity === 'error');
     expect(profileErrors(patient, LUCARNE_PROFILES[0])).not.toEqual([]);
     const report = { ...(byKey.get('DiagnosticReport/example-ct-head') as object), code: { coding: [{ system: 'http://loinc.org', code: '11111-1' }] } };

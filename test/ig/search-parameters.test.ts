@@ -9,6 +9,8 @@ const ACSN = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203
 const PLAC = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PLAC' }] };
 const ISSUER = 'urn:oid:1.2.250.1.999.1.2';
 const CCAM = 'https://smt.esante.gouv.fr/terminologie-ccam';
+/** An accession number typed twice: a site's local code first, then v2-0203 ACSN (a Coding list, as R4 allows). */
+const LOCAL_AND_ACSN = { coding: [{ system: 'urn:oid:1.2.250.1.999.9', code: 'NUM-EXAM' }, ...ACSN.coding] };
 
 function igSearchParameters(): SearchParameter[] {
   const dir = join(REPO_ROOT, 'ig');
@@ -56,6 +58,10 @@ describe('ig/ SearchParameters over HTTP (ig/ loaded by the real app)', () => {
       resourceType: 'DiagnosticReport', status: 'final', code: { text: 'CR' }, subject,
       identifier: [{ type: ACSN, system: ISSUER, value: 'ACC-2026-0001' }], imagingStudy: [{ reference: `ImagingStudy/${study.body.id}` }],
     });
+    const twice = [{ type: LOCAL_AND_ACSN, system: ISSUER, value: 'ACC-2026-0003' }];
+    await post({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject, identifier: twice });
+    await post({ resourceType: 'ImagingStudy', status: 'available', subject, identifier: twice });
+    await post({ resourceType: 'DiagnosticReport', status: 'final', code: { text: 'CR' }, subject, identifier: twice });
   });
   afterAll(() => server.close());
 
@@ -70,6 +76,12 @@ describe('ig/ SearchParameters over HTTP (ig/ loaded by the real app)', () => {
     expect((hits[0] as ServiceRequest).identifier?.[0]).toMatchObject({ value: 'ACC-2026-0002', type: ACSN });
     expect(await search(`ServiceRequest?accession=${encodeURIComponent(`${ISSUER}|ACC-2026-0001`)}`)).toHaveLength(1);
     expect(await search(`ServiceRequest?accession=${encodeURIComponent('urn:oid:9.9|ACC-2026-0001')}`)).toHaveLength(0);
+  });
+
+  it('accession= finds an identifier whose type has two codings, ACSN being the second', async () => {
+    for (const type of ['ServiceRequest', 'ImagingStudy', 'DiagnosticReport']) {
+      expect([type, (await search(`${type}?accession=ACC-2026-0003`)).length]).toEqual([type, 1]);
+    }
   });
 
   it('DiagnosticReport?accession= and ImagingStudy?accession= find the report and the study', async () => {

@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { CONFORMANCE_FOLDERS, readConformanceFolders } from '../../src/config/conformance-folders';
-import { loadDefinitions } from '../../src/fhir/conformance/definitions';
+import { loadDefinitions, type Definitions } from '../../src/fhir/conformance/definitions';
 import { TerminologyService } from '../../src/fhir/terminology/terminology-service';
 import { createValidator } from '../../src/fhir/validation/create-validator';
 import type { Validator } from '../../src/fhir/validation/validator';
@@ -15,6 +15,12 @@ export function repositoryValidator(): Validator {
   const { resources } = readConformanceFolders(CONFORMANCE_FOLDERS, `${__dirname}/../..`);
   const definitions = loadDefinitions({ extra: resources });
   return createValidator(definitions, { terminology: new TerminologyService(definitions, resources) });
+}
+
+/** R4 plus profiles/, ig/ and terminology/ from the repository, as the server loads them. */
+export function repositoryDefinitions(): Definitions {
+  const { resources } = readConformanceFolders(CONFORMANCE_FOLDERS, `${__dirname}/../..`);
+  return loadDefinitions({ extra: resources });
 }
 
 const RELIABILITY = 'https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-identity-reliability';

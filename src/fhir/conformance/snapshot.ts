@@ -10,8 +10,10 @@ export interface SnapshotSources {
  * Generates the snapshot of a constraint profile from its base snapshot and its differential.
  *
  * Rules (a subset of the FHIR snapshot algorithm, enough for Lucarne's profiles):
+ * - differential elements come in snapshot order (a slice's children right after their slice, in the order
+ *   of the element's type), as the FHIR snapshot algorithm requires: anything else is refused;
  * - a differential element whose id exists in the snapshot is merged into it (scalars replace, constraints
- *   are appended since invariants accumulate along the derivation chain);
+ *   are appended since invariants accumulate along the derivation chain, with the profile as their source);
  * - `path:slice` adds a slice: a copy of the unsliced element and its children, placed after the last
  *   existing slice of that element;
  * - a child of a datatype element that is not expanded yet (for example `Patient.name.extension`) expands
@@ -24,12 +26,26 @@ export function generateSnapshot(profile: StructureDefinition, sources: Snapshot
   const elements: ElementDefinition[] = structuredClone(base.snapshot.element);
   for (const element of elements) element.id ??= element.path;
 
-  for (const diff of profile.differential?.element ?? []) {
+  const differential = profile.differential?.element ?? [];
+  for (const diff of differential) {
     const id = diff.id ?? diff.path;
     const target = ensure(elements, id, sources, profile.url as string);
-    merge(target, diff);
+    merge(target, diff, profile.url as string);
   }
+  checkOrder(differential, elements, profile.url as string);
   return elements;
+}
+
+function checkOrder(differential: ElementDefinition[], elements: ElementDefinition[], url: string): void {
+  const index = new Map(elements.map((e, i) => [e.id as string, i]));
+  let previous: ElementDefinition | undefined;
+  for (const diff of differential) {
+    const id = diff.id ?? diff.path;
+    if (previous && (index.get(id) as number) <= (index.get(previous.id ?? previous.path) as number)) {
+      throw new Error(`${url}: differential element '${id}' comes after '${previous.id ?? previous.path}' but precedes it in the snapshot`);
+    }
+    previous = diff;
+  }
 }
 
 function ensure(elements: ElementDefinition[], id: string, sources: SnapshotSources, url: string): ElementDefinition {
@@ -85,11 +101,12 @@ function addSlice(elements: ElementDefinition[], slicedId: string, sliceName: st
   return copies[0];
 }
 
-function merge(target: ElementDefinition, diff: ElementDefinition): void {
+function merge(target: ElementDefinition, diff: ElementDefinition, url: string): void {
   for (const [key, value] of Object.entries(diff)) {
     if (key === 'id' || key === 'path') continue;
     if (key === 'constraint') {
-      target.constraint = [...(target.constraint ?? []), ...structuredClone(value as ElementDefinition['constraint'] & object)];
+      const added = structuredClone(value as NonNullable<ElementDefinition['constraint']>).map((c) => ({ ...c, source: c.source ?? url }));
+      target.constraint = [...(target.constraint ?? []), ...added];
     } else {
       (target as unknown as Record<string, unknown>)[key] = structuredClone(value);
     }
