@@ -58,7 +58,7 @@ describe('ig/ SearchParameters over HTTP (ig/ loaded by the real app)', () => {
       resourceType: 'DiagnosticReport', status: 'final', code: { text: 'CR' }, subject,
       identifier: [{ type: ACSN, system: ISSUER, value: 'ACC-2026-0001' }], imagingStudy: [{ reference: `ImagingStudy/${study.body.id}` }],
     });
-    const twice = [{ type: LOCAL_AND_ACSN, system: ISSUER, value: 'ACC-2026-0003' }];
+    const twice = [{ type: LOCAL_AND_ACSN, system: ISSUER, value: 'ACC-2026-0004' }];
     await post({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject, identifier: twice });
     await post({ resourceType: 'ImagingStudy', status: 'available', subject, identifier: twice });
     await post({ resourceType: 'DiagnosticReport', status: 'final', code: { text: 'CR' }, subject, identifier: twice });
@@ -80,7 +80,7 @@ describe('ig/ SearchParameters over HTTP (ig/ loaded by the real app)', () => {
 
   it('accession= finds an identifier whose type has two codings, ACSN being the second', async () => {
     for (const type of ['ServiceRequest', 'ImagingStudy', 'DiagnosticReport']) {
-      expect([type, (await search(`${type}?accession=ACC-2026-0003`)).length]).toEqual([type, 1]);
+      expect([type, (await search(`${type}?accession=ACC-2026-0004`)).length]).toEqual([type, 1]);
     }
   });
 
