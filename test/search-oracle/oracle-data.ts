@@ -153,7 +153,7 @@ function varietyResources(prng: Prng, existing: Stored[]): Stored[] {
       status: prng.pick(['active', 'completed', 'revoked']),
       intent: 'order',
       identifier: [{ system: `urn:oid:1.2.250.1.999999.${prng.int(1, 3)}.2`, value: `A${prng.digits(6)}` }],
-      code: { coding: [{ system: 'https://smt.esante.gouv.fr/terminologie-ccam', code: prng.pick(['ZBQK002', 'ACQK001', 'NZQK001', 'ZCQH001']) }] },
+      code: { coding: [{ system: 'https://smt.esante.gouv.fr/terminologie-ccam', code: prng.pick(['ZBQK002', 'ACQK001', 'NZQH001', 'ZCQH002']) }] },
       subject: reference(prng, 'Patient', allPatients),
       ...occurrence,
       ...(prng.chance(0.8) ? { authoredOn: dateTime(prng) } : {}),
