@@ -20,7 +20,8 @@ type Stored = Resource & { id: string };
  */
 export function oracleResources(seed = 4242): Stored[] {
   const out: Stored[] = [];
-  const dataset = new Dataset({ seed, patients: 40, encounters: [1, 3], facilities: 3, practitionersPerFacility: 3 });
+  // A fixed last visit date: the data (and so the drawn queries) must not change with the day the tests run.
+  const dataset = new Dataset({ seed, patients: 40, encounters: [1, 3], facilities: 3, practitionersPerFacility: 3, until: new Date('2025-12-31T00:00:00Z') });
   for (const e of dataset.referenceBundle().entry ?? []) out.push(e.resource as Stored);
   const types = new Map<string, string>();
   for (const bundle of dataset.patientBundles()) {
