@@ -1,5 +1,5 @@
 import type { Bundle } from '@medplum/fhirtypes';
-import { patientRecordEntries } from './patient-record';
+import { patientRecordEntries, startOfTodayUtc } from './patient-record';
 import { Prng } from './prng';
 import { makeFacilities, referenceDataBundle, type Facility } from './reference-data';
 
@@ -11,7 +11,10 @@ export interface DatasetOptions {
   facilities: number;
   practitionersPerFacility: number;
   encounters: [number, number];
-  conditionalPatient: boolean;
+  /** Conditional creates (If-None-Exist on INS, accession number, identifiers): re-importing adds nothing. */
+  conditional: boolean;
+  /** Last possible visit date; visits span the six years before it (default: today, 00:00 UTC). */
+  until?: Date;
 }
 
 export const defaultDatasetOptions: DatasetOptions = {
@@ -21,7 +24,7 @@ export const defaultDatasetOptions: DatasetOptions = {
   facilities: 6,
   practitionersPerFacility: 5,
   encounters: [1, 3],
-  conditionalPatient: false,
+  conditional: false,
 };
 
 /**
@@ -31,9 +34,12 @@ export const defaultDatasetOptions: DatasetOptions = {
 export class Dataset {
   readonly options: DatasetOptions;
   readonly facilities: Facility[];
+  /** Fixed when the data set is made, so that every patient of it sees the same last visit date. */
+  private readonly until: Date;
 
   constructor(options: Partial<DatasetOptions> = {}) {
     this.options = { ...defaultDatasetOptions, ...options };
+    this.until = this.options.until ?? startOfTodayUtc();
     this.facilities = makeFacilities(new Prng(this.options.seed), this.options.facilities, this.options.practitionersPerFacility);
   }
 
@@ -52,7 +58,9 @@ export class Dataset {
         entry.push(
           ...patientRecordEntries(prng, this.facilities, {
             encounters: this.options.encounters,
-            conditionalPatient: this.options.conditionalPatient,
+            conditional: this.options.conditional,
+            until: this.until,
+            serial: first + i,
           }),
         );
       }

@@ -1,5 +1,3 @@
-import type { Prng } from './prng';
-
 /**
  * The two-digit control key of a 13-character NIR body: 97 - (N mod 97), where Corsican departments 2A and
  * 2B count as 19 and 18 (see ../shared/design/standards.md, section 1.3).
@@ -17,12 +15,21 @@ export function isValidNir(nir: string): boolean {
 const DEPARTMENTS = ['33', '75', '69', '13', '31', '64', '40', '24', '47', '87', '86', '17', '2A', '2B', '44', '59'];
 const COUNTRIES_ABROAD = ['99109', '99350', '99134', '99352', '99139']; // Germany, Morocco, Spain, Algeria, Portugal
 
-/** A 15-character NIR consistent with sex and birth date, born in France or abroad, with a valid key. */
-export function makeNir(prng: Prng, sex: 'male' | 'female', birthDate: string): { nir: string; birthPlace: string } {
+/**
+ * A 15-character NIR consistent with sex and birth date, with a valid key. The birth place and order number
+ * come from `serial` (the patient's rank in the data set), so that two patients of one data set never share
+ * a NIR, whatever its size (up to 999 x 6 400 patients); every 13th group of 999 is born abroad while
+ * countries last.
+ */
+export function makeNir(sex: 'male' | 'female', birthDate: string, serial: number): { nir: string; birthPlace: string } {
   const [year, month] = birthDate.split('-');
-  const birthPlace = prng.chance(0.08)
-    ? prng.pick(COUNTRIES_ABROAD)
-    : `${prng.pick(DEPARTMENTS)}${String(prng.int(1, 400)).padStart(3, '0')}`;
-  const body = `${sex === 'male' ? '1' : '2'}${year.slice(2)}${month}${birthPlace}${String(prng.int(1, 999)).padStart(3, '0')}`;
+  const group = Math.floor(serial / 999);
+  if (group >= DEPARTMENTS.length * 400) throw new Error(`no unique NIR left for patient ${serial}`);
+  const abroad = group % 13 === 12 && Math.floor(group / 13) < COUNTRIES_ABROAD.length;
+  const birthPlace = abroad
+    ? COUNTRIES_ABROAD[Math.floor(group / 13)]
+    : `${DEPARTMENTS[group % DEPARTMENTS.length]}${String((Math.floor(group / DEPARTMENTS.length) % 400) + 1).padStart(3, '0')}`;
+  const order = String((serial % 999) + 1).padStart(3, '0');
+  const body = `${sex === 'male' ? '1' : '2'}${year.slice(2)}${month}${birthPlace}${order}`;
   return { nir: body + nirKey(body), birthPlace };
 }

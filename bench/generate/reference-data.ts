@@ -10,6 +10,10 @@ export interface Facility {
   ippSystem: string;
   /** System of the accession numbers of its RIS. */
   accessionSystem: string;
+  /** Systems of its visit numbers, report numbers and clinical observation numbers (for conditional creates). */
+  visitSystem: string;
+  reportSystem: string;
+  observationSystem: string;
   practitioners: (Practitioner & { id: string })[];
 }
 
@@ -80,6 +84,9 @@ export function makeFacilities(prng: Prng, count: number, practitionersPerFacili
       endpoint,
       ippSystem: `urn:oid:${SYNTHETIC_ARC}.${n}.1`,
       accessionSystem: `urn:oid:${SYNTHETIC_ARC}.${n}.2`,
+      visitSystem: `urn:oid:${SYNTHETIC_ARC}.${n}.3`,
+      reportSystem: `urn:oid:${SYNTHETIC_ARC}.${n}.4`,
+      observationSystem: `urn:oid:${SYNTHETIC_ARC}.${n}.5`,
       practitioners,
     });
   }

@@ -61,7 +61,7 @@ function benchPerson(): Resource[] {
   const out: Resource[] = [];
   let n = 0;
   for (const [identity, visits] of [[1, 30], [2, 20]] as const) {
-    const entries: BundleEntry[] = patientRecordEntries(prng, dataset.facilities, { encounters: [visits, visits], conditionalPatient: false });
+    const entries: BundleEntry[] = patientRecordEntries(prng, dataset.facilities, { encounters: [visits, visits], conditional: false });
     const ids = new Map<string, string>();
     for (const e of entries) ids.set(e.fullUrl!, e.resource!.resourceType === 'Patient' ? `bench-imaging-${identity}` : `bench-imaging-r${n++}`);
     const text = JSON.stringify(entries.map((e) => e.resource)).replace(/"urn:uuid:[0-9a-f-]+"/g, (m) => {

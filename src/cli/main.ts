@@ -1,7 +1,8 @@
-import { parseArgs } from 'node:util';
 import { createApp } from '../app';
 import { ConfigError, loadConfig } from '../config/load-config';
 import { createLogger } from '../kernel/logger';
+import { main as serve } from '../main';
+import { UsageError, integerOption, parseCommandLine, runCommand } from './args';
 import { collectFiles, importFiles } from './import-files';
 import { localTarget, remoteTarget, type ImportTarget } from './import-target';
 import { createProgressReporter } from './progress';
@@ -9,24 +10,35 @@ import { createProgressReporter } from './progress';
 const USAGE = `Usage: lucarne <command> [options]
 
 Commands:
-  serve [--config file.json]              Start the FHIR server (same as npm start).
+  serve [--config file.json]              Start the FHIR server (same as npm start); settings also come
+                                          from environment variables (see README, Settings).
   import <files or folders...> [options]  Load transaction/batch Bundle files (*.json) and NDJSON files
                                           (*.ndjson, *.ndjson.gz: one resource per line).
     --url <fhir base URL>                 Send to a running server instead of opening the data folder.
     --data-dir <folder>                   Data folder to load into (default: LUCARNE_DATA_DIR or ./data).
     --batch-size <n>                      NDJSON resources per transaction (default 500).
     --config <file.json>                  Configuration file (as for serve).
-  help                                    Show this text.
+  help, --help                            Show this text (lucarne <command> --help: that command's).
 
 Exit codes: 0 success, 1 some resources failed, 2 bad usage or configuration.`;
 
-class UsageError extends Error {}
+const SERVE_USAGE = `Usage: lucarne serve [--config file.json]
+
+Starts the FHIR server. Settings come from the configuration file and environment variables (see the
+README's Settings table). Stop it with Ctrl-C or SIGTERM: it finishes in-flight requests first.`;
+
+const IMPORT_USAGE = USAGE.slice(USAGE.indexOf('  import'), USAGE.indexOf('  help'))
+  .split('\n')
+  .map((line) => line.replace(/^ {2}/, ''))
+  .join('\n')
+  .trimEnd();
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'serve') {
-    const { main } = await import('../main');
-    await main(rest);
+    const args = parseCommandLine(rest, { config: { type: 'string' } });
+    if (args.help) return printed(SERVE_USAGE);
+    await serve(typeof args.values.config === 'string' ? ['--config', args.values.config] : []);
     return -1; // keeps running until a signal
   }
   if (command === 'import') return runImport(rest);
@@ -37,20 +49,22 @@ async function run(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command "${command}"`);
 }
 
+function printed(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
 async function runImport(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'batch-size': { type: 'string', default: '500' },
-      config: { type: 'string' },
-    },
-  });
+  const args = parseCommandLine(
+    argv,
+    { url: { type: 'string' }, 'data-dir': { type: 'string' }, 'batch-size': { type: 'string' }, config: { type: 'string' } },
+    { positionals: true },
+  );
+  if (args.help) return printed(`Usage: lucarne import <files or folders...> [options]\n\n${IMPORT_USAGE}`);
+  const values = args.values as { url?: string; 'data-dir'?: string; config?: string };
+  const positionals = args.positionals;
   if (positionals.length === 0) throw new UsageError('import needs at least one file or folder');
-  const batchSize = Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError('--batch-size must be a positive integer');
+  const batchSize = integerOption(args.values, 'batch-size') ?? 500;
   let files: string[];
   try {
     files = collectFiles(positionals);
@@ -83,20 +97,6 @@ async function runImport(argv: string[]): Promise<number> {
   }
 }
 
-run(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exitCode = code;
-  },
-  (e) => {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`lucarne: ${(e as Error).message}\n\n${USAGE}\n`);
-      process.exitCode = 2;
-    } else if (e instanceof ConfigError) {
-      process.stderr.write(`lucarne: ${e.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`lucarne: ${(e as Error).stack ?? e}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+runCommand('lucarne', () => run(process.argv.slice(2)), {
+  onError: (e) => (e instanceof ConfigError ? { message: e.message, code: 2 } : undefined),
+});

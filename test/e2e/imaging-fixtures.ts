@@ -4,6 +4,9 @@ const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const UCUM = 'http://unitsofmeasure.org';
 const SNOMED = 'http://snomed.info/sct';
 export const CCAM = 'https://smt.esante.gouv.fr/terminologie-ccam';
+
+/** A CCAM act that fits each modality (from terminology/codesystem-ccam-imaging.json), when a spec names none. */
+const DEFAULT_ACT: Record<string, string> = { CT: 'ECQH010', MR: 'ACQJ002', DX: 'ZBQK002', CR: 'ZBQK002', US: 'ZCQM004', PT: 'ZZQL016' };
 const DAY = 86_400_000;
 
 /** An ISO instant `days` before now (the operations' 12-month window runs on the server clock). */
@@ -41,7 +44,7 @@ export function exam(spec: ExamSpec): Resource[] {
   const out: Resource[] = [
     ...(spec.noOrder ? [] : [{
       resourceType: 'ServiceRequest', id: `sr-${spec.id}`, status: 'completed', intent: 'order', subject,
-      code: { coding: [{ system: CCAM, code: spec.ccam ?? 'ZBQK002' }] }, performer: [org], authoredOn: spec.started,
+      code: { coding: [{ system: CCAM, code: spec.ccam ?? DEFAULT_ACT[spec.modality] ?? 'ZBQK002' }] }, performer: [org], authoredOn: spec.started,
     } as Resource]),
     {
       resourceType: 'ImagingStudy', id: spec.id, status: 'available', subject, started: spec.started,

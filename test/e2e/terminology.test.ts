@@ -94,6 +94,10 @@ describe('$validate-code', () => {
     expect(value(ok.body, 'result')).toBe(true);
     const wrong = await get(`CodeSystem/ccam-imaging/$validate-code?code=ZBQK002&display=Scanner`);
     expect(value(wrong.body, 'result')).toBe(false);
+    const outside = await get(`CodeSystem/ccam-imaging/$validate-code?code=ZZZZ999`);
+    const issues = (outside.body as Parameters).parameter?.find((p) => p.name === 'issues')?.resource as OperationOutcome | undefined;
+    expect([value(outside.body, 'result'), issues?.issue?.map((i) => i.severity)]).toEqual([true, ['warning']]);
+    expect(value(outside.body, 'message')).toContain('fragment');
   });
 
   it('answers 404 for an unknown ValueSet or CodeSystem and 400 without a code', async () => {

@@ -279,4 +279,15 @@ describe('profiles the server does not know', () => {
     expect(validator.knowsProfile?.(`${P}lucarne-imaging-order`)).toBe(true);
     expect(validator.knowsProfile?.('https://example.org/x')).toBe(false);
   });
+
+  it('warns, without an error, for a CCAM act outside the shipped fragment, and accepts one inside it', () => {
+    const inside = validOrder();
+    expect(validator.validate(inside).filter((i) => i.expression?.[0]?.startsWith('ServiceRequest.code'))).toEqual([]);
+    const outside = validOrder();
+    outside.code = { coding: [{ system: 'https://smt.esante.gouv.fr/terminologie-ccam', code: 'ZZZZ999' }] };
+    const issues = validator.validate(outside).filter((i) => i.expression?.[0]?.startsWith('ServiceRequest.code'));
+    expect(issues.map((i) => [i.severity, i.code])).toEqual([['warning', 'not-found']]);
+    expect(issues[0].diagnostics).toMatch(/could not be checked/);
+  });
 });
+

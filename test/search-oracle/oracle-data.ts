@@ -20,7 +20,8 @@ type Stored = Resource & { id: string };
  */
 export function oracleResources(seed = 4242): Stored[] {
   const out: Stored[] = [];
-  const dataset = new Dataset({ seed, patients: 40, encounters: [1, 3], facilities: 3, practitionersPerFacility: 3 });
+  // A fixed last visit date: the data (and so the drawn queries) must not change with the day the tests run.
+  const dataset = new Dataset({ seed, patients: 40, encounters: [1, 3], facilities: 3, practitionersPerFacility: 3, until: new Date('2025-12-31T00:00:00Z') });
   for (const e of dataset.referenceBundle().entry ?? []) out.push(e.resource as Stored);
   const types = new Map<string, string>();
   for (const bundle of dataset.patientBundles()) {
@@ -153,7 +154,7 @@ function varietyResources(prng: Prng, existing: Stored[]): Stored[] {
       status: prng.pick(['active', 'completed', 'revoked']),
       intent: 'order',
       identifier: [{ system: `urn:oid:1.2.250.1.999999.${prng.int(1, 3)}.2`, value: `A${prng.digits(6)}` }],
-      code: { coding: [{ system: 'https://smt.esante.gouv.fr/terminologie-ccam', code: prng.pick(['ZBQK002', 'ACQK001', 'NZQK001', 'ZCQH001']) }] },
+      code: { coding: [{ system: 'https://smt.esante.gouv.fr/terminologie-ccam', code: prng.pick(['ZBQK002', 'ACQK001', 'NZQH001', 'ZCQH002']) }] },
       subject: reference(prng, 'Patient', allPatients),
       ...occurrence,
       ...(prng.chance(0.8) ? { authoredOn: dateTime(prng) } : {}),

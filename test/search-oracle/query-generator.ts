@@ -53,18 +53,24 @@ export function generateQueries(resources: Resource[], count: number, seed = 99)
 }
 
 /**
- * Number parameters are rare in the data, so a random draw can miss a prefix: each missing one gets a copy of
- * a drawn single number clause with that prefix, in place of the last queries (the count stays the same).
+ * Number and quantity parameters are rare in the data, so a random draw can miss a prefix or :missing: each
+ * missing one gets a copy of a drawn single clause of that kind with that prefix (or as :missing), in place
+ * of the last queries (the count stays the same).
  */
 function withEveryNumberPrefix(queries: OracleQuery[], count: number): OracleQuery[] {
-  const numeric = queries.filter((q) => q.clauses.length === 1 && getSearchParameter(q.type, q.clauses[0].key)?.type === 'number');
-  if (numeric.length === 0) return queries;
-  const drawn = new Set(numeric.map((q) => /^(eq|ne|gt|lt|ge|le|ap)/.exec(q.clauses[0].value)?.[1] ?? 'eq'));
-  const base = numeric[0];
-  const number = base.clauses[0].value.replace(/^(eq|ne|gt|lt|ge|le|ap)/, '');
-  const extra = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'ap']
-    .filter((p) => !drawn.has(p))
-    .map((p) => ({ type: base.type, clauses: [{ ...base.clauses[0], value: `${p}${number}` }] }));
+  const extra: OracleQuery[] = [];
+  for (const kind of ['number', 'quantity']) {
+    const single = queries.filter((q) => q.clauses.length === 1 && getSearchParameter(q.type, q.clauses[0].key.replace(/:missing$/, ''))?.type === kind);
+    const numeric = single.filter((q) => !q.clauses[0].key.endsWith(':missing'));
+    if (numeric.length === 0) continue;
+    const drawn = new Set(numeric.map((q) => /^(eq|ne|gt|lt|ge|le|ap)/.exec(q.clauses[0].value)?.[1] ?? 'eq'));
+    const base = numeric[0];
+    const number = base.clauses[0].value.replace(/^(eq|ne|gt|lt|ge|le|ap)/, '');
+    for (const p of ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'ap'].filter((x) => !drawn.has(x))) {
+      extra.push({ type: base.type, clauses: [{ ...base.clauses[0], value: `${p}${number}` }] });
+    }
+    if (single.length === numeric.length) extra.push({ type: base.type, clauses: [{ key: `${base.clauses[0].key}:missing`, value: 'true' }] });
+  }
   return [...queries.slice(0, count - extra.length), ...extra];
 }
 

@@ -1,11 +1,11 @@
-import type { CodeSystem, Coding, Parameters, ParametersParameter, ValueSet } from '@medplum/fhirtypes';
+import type { CodeSystem, Coding, OperationOutcome, Parameters, ParametersParameter, ValueSet } from '@medplum/fhirtypes';
 import { badRequest, notFound } from '../../kernel/errors';
 import type { FhirStore } from '../../store/store';
 import type { FhirResponse } from '../rest/fhir-request';
 import type { FhirRouter, RouteDefinition, RouteHandler } from '../rest/router';
 import { parseSearch } from '../rest/search-parsing';
 import type { ServerContext } from '../rest/server-context';
-import type { TerminologyService, ValidateCodeRequest } from '../terminology/terminology-service';
+import type { TerminologyService, ValidateCodeRequest, ValidateCodeResult } from '../terminology/terminology-service';
 import { OperationInput } from './terminology-parameters';
 
 /**
@@ -13,6 +13,19 @@ import { OperationInput } from './terminology-parameters';
  * $validate-code, $lookup and $subsumes, GET with query parameters or POST with a Parameters body.
  * ValueSets posted to the server (the store) are found by id and, when no loaded one has it, by url.
  */
+/** $validate-code's output; a code that could not be checked also carries an `issues` OperationOutcome (warning). */
+function validateCodeOutput(result: ValidateCodeResult): Parameters {
+  const issues = result.warning
+    ? { resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'not-found', details: { text: result.message } }] } as OperationOutcome }
+    : undefined;
+  return parameters([
+    ['result', { valueBoolean: result.result }],
+    ['message', result.message && { valueString: result.message }],
+    ['display', result.display && { valueString: result.display }],
+    ['issues', issues],
+  ]);
+}
+
 export function terminologyRoutes(service: TerminologyService): RouteDefinition[] {
   const expand: RouteHandler = async (ctx, request, store, params) => {
     const input = new OperationInput(request);
@@ -26,7 +39,7 @@ export function terminologyRoutes(service: TerminologyService): RouteDefinition[
     const vs = await valueSetOf(service, ctx, store, input, params.id);
     const target = typeof vs === 'string' ? { url: vs } : { valueSet: vs };
     const result = service.validateCode({ ...codeInput(input), ...target }, 'ValueSet');
-    return ok(parameters([['result', { valueBoolean: result.result }], ['message', result.message && { valueString: result.message }], ['display', result.display && { valueString: result.display }]]));
+    return ok(validateCodeOutput(result));
   };
 
   const validateCodeSystem: RouteHandler = async (_ctx, request, _store, params) => {
@@ -39,7 +52,7 @@ export function terminologyRoutes(service: TerminologyService): RouteDefinition[
       url = cs.url;
     }
     const result = service.validateCode({ ...codeInput(input), url }, 'CodeSystem');
-    return ok(parameters([['result', { valueBoolean: result.result }], ['message', result.message && { valueString: result.message }], ['display', result.display && { valueString: result.display }]]));
+    return ok(validateCodeOutput(result));
   };
 
   const lookup: RouteHandler = async (_ctx, request) => {

@@ -1,4 +1,4 @@
-import type { CodeSystem, ValueSet } from '@medplum/fhirtypes';
+import type { CodeSystem, CodeSystemConcept, ValueSet } from '@medplum/fhirtypes';
 import { readConformanceFolders } from '../../config/conformance-folders';
 import { FhirError } from '../../kernel/errors';
 import { loadDefinitions } from '../conformance/definitions';
@@ -81,7 +81,17 @@ describe('expand', () => {
     const codes = codesOf(service.expand('https://lucarne.example/fhir/ValueSet/imaging-act'));
     expect(codes).toContain('ZBQK002');
     expect(codes).not.toContain('01.01.05');
-    expect(codes).toHaveLength(14);
+    expect(codes).toHaveLength(27);
+  });
+
+  it('declares the CCAM fragment with a count no smaller than its concepts, each naming its source', () => {
+    const cs = service.codeSystemById('ccam-imaging') as CodeSystem;
+    const all: CodeSystemConcept[] = [];
+    const walk = (concepts?: CodeSystemConcept[]) => concepts?.forEach((c) => (all.push(c), walk(c.concept)));
+    walk(cs.concept);
+    expect(cs.content).toBe('fragment');
+    expect(cs.count).toBeGreaterThanOrEqual(all.length);
+    expect(all.filter((c) => !c.property?.some((p) => p.code === 'source' && p.valueString))).toEqual([]);
   });
 
   it('expands R4 ValueSets from the definitions, including v2 tables', () => {
@@ -113,11 +123,17 @@ describe('validateCode', () => {
     expect(service.validateCode({ url, codeableConcept }, 'ValueSet').result).toBe(true);
   });
 
-  it('validates against a CodeSystem and says when it only holds a fragment', () => {
-    expect(service.validateCode({ url: CCAM, code: 'ACQK001' }, 'CodeSystem').result).toBe(true);
+  it('validates against a CodeSystem and warns, without refusing, for a code outside a fragment', () => {
+    expect(service.validateCode({ url: CCAM, code: 'ACQK001' }, 'CodeSystem')).toEqual({ result: true, display: expect.any(String) });
     const unknown = service.validateCode({ url: CCAM, code: 'ZZZZ999' }, 'CodeSystem');
-    expect(unknown.result).toBe(false);
+    expect([unknown.result, unknown.warning]).toEqual([true, true]);
     expect(unknown.message).toContain('fragment');
+    const inValueSet = service.validateCode({ url: 'https://lucarne.example/fhir/ValueSet/imaging-act', system: CCAM, code: 'ZZZZ999' }, 'ValueSet');
+    expect([inValueSet.result, inValueSet.warning]).toEqual([true, true]);
+    const heading = service.validateCode({ url: 'https://lucarne.example/fhir/ValueSet/imaging-act', system: CCAM, code: '01.01.05' }, 'ValueSet');
+    expect([heading.result, heading.warning]).toEqual([false, undefined]);
+    const wrongDisplay = service.validateCode({ url: CCAM, code: 'ZBQK002', display: 'Scanographie du thorax' }, 'CodeSystem');
+    expect(wrongDisplay.result).toBe(false);
     expect(error(() => service.validateCode({ url: 'urn:nope', code: 'x' }, 'CodeSystem')).status).toBe(404);
   });
 });

@@ -28,6 +28,8 @@ export interface ValidateCodeResult {
   result: boolean;
   message?: string;
   display?: string;
+  /** Set when the code could not be checked (a CodeSystem fragment does not hold it): a warning, not an error. */
+  warning?: boolean;
 }
 
 export interface LookupResult {
@@ -137,6 +139,7 @@ export class TerminologyService {
     const name = vs.url ?? vs.id ?? 'the ValueSet';
     return firstValid(codings.map((c) => {
       const found = items.find((i) => i.code === c.code && (c.system === undefined || i.system === c.system));
+      if (!found && c.system && this.includesWholeFragment(vs, c.system) && !this.index(c.system)?.get(c.code)) return fragmentWarning(c.code, c.system, this.index(c.system) as CodeSystemIndex);
       if (!found) return { result: false, message: `The code '${c.system ? `${c.system}|` : ''}${c.code}' is not in the ValueSet '${name}'` };
       const concept = this.index(found.system)?.get(found.code);
       const alternatives = [...(found.designation ?? []), ...(concept?.display ? [{ value: concept.display }] : [])];
@@ -179,6 +182,16 @@ export class TerminologyService {
     return 'not-subsumed';
   }
 
+  /**
+   * Whether a ValueSet takes every code of a system this server holds only part of (an include of the
+   * whole system, not excluded): a code missing from the fragment may still belong to the ValueSet.
+   */
+  private includesWholeFragment(vs: ValueSet, system: string): boolean {
+    const index = this.index(system);
+    if (!index || index.complete) return false;
+    return (vs.compose?.include ?? []).some((i) => i.system === system && !i.concept?.length && !i.filter?.length && !i.valueSet?.length);
+  }
+
   /** The indexed CodeSystem of a canonical, or undefined when unknown. */
   index(url: string): CodeSystemIndex | undefined {
     let index = this.indexes.get(url);
@@ -214,15 +227,21 @@ function candidateCodings(request: ValidateCodeRequest): { system?: string; code
 }
 
 function firstValid(results: ValidateCodeResult[]): ValidateCodeResult {
-  return results.find((r) => r.result) ?? results[0];
+  return results.find((r) => r.result && !r.warning) ?? results.find((r) => r.result) ?? results[0];
+}
+
+function fragmentWarning(code: string, system: string, index: CodeSystemIndex): ValidateCodeResult {
+  return {
+    result: true,
+    warning: true,
+    message: `The code '${code}' could not be checked: this server holds only a ${index.codeSystem.content} of the CodeSystem '${system}', which does not contain it`,
+  };
 }
 
 function checkConcept(index: CodeSystemIndex, code: string, display: string | undefined): ValidateCodeResult {
   const concept = index.get(code);
-  if (!concept) {
-    const partial = index.complete ? '' : ` (this server holds only a ${index.codeSystem.content} of it, so the code may still exist)`;
-    return { result: false, message: `The code '${code}' is not in the CodeSystem '${index.url}'${partial}` };
-  }
+  if (!concept && !index.complete) return fragmentWarning(code, index.url, index);
+  if (!concept) return { result: false, message: `The code '${code}' is not in the CodeSystem '${index.url}'` };
   return checkDisplay(concept.display, concept.designation, display);
 }
 

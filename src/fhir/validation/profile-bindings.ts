@@ -1,6 +1,7 @@
 import type { TerminologyService } from '../terminology/terminology-service';
 
-export type BindingResult = 'ok' | 'not-in-value-set' | 'unknown-value-set';
+/** `outside-fragment`: the code is of a system this server holds only part of, so it could not be checked. */
+export type BindingResult = 'ok' | 'not-in-value-set' | 'unknown-value-set' | 'outside-fragment';
 
 /**
  * Checks coded values (code, Coding, CodeableConcept, Quantity) against the ValueSets of terminology/ via the
@@ -17,9 +18,16 @@ export class BindingChecker {
     const codings = codingsOf(value);
     if (codings === undefined) return 'ok';
     if (codings.length === 0) return 'ok';
-    return codings.some((c) => codes.has(`${c.system ?? ''}|${c.code}`) || (c.system === undefined && codes.has(`*|${c.code}`)))
-      ? 'ok'
-      : 'not-in-value-set';
+    if (codings.some((c) => codes.has(`${c.system ?? ''}|${c.code}`) || (c.system === undefined && codes.has(`*|${c.code}`)))) return 'ok';
+    return codings.some((c) => c.system !== undefined && this.outsideFragment(valueSet, c)) ? 'outside-fragment' : 'not-in-value-set';
+  }
+
+  private outsideFragment(valueSet: string, coding: Code): boolean {
+    try {
+      return this.terminology.validateCode({ url: valueSet, system: coding.system, code: coding.code }, 'ValueSet').warning === true;
+    } catch {
+      return false;
+    }
   }
 
   private codes(valueSet: string): Set<string> | null {

@@ -70,6 +70,8 @@ function checkElement(node: PlanNode, item: unknown, path: string, walk: Walk): 
     const result = walk.bindings.check(node.binding.valueSet, item);
     if (result === 'unknown-value-set') {
       ctx.warning('not-supported', `ValueSet '${node.binding.valueSet}' is not known: the binding was not checked`, path);
+    } else if (result === 'outside-fragment') {
+      ctx.warning('not-found', `The code could not be checked: this server holds only part of its code system, and the ValueSet '${node.binding.valueSet}' takes all of it (${node.id} in ${walk.profile})`, path);
     } else if (result === 'not-in-value-set') {
       const message = `The code is not in the ValueSet '${node.binding.valueSet}' (${node.binding.strength} binding of ${node.id} in ${walk.profile})`;
       if (node.binding.strength === 'required') ctx.error('code-invalid', message, path);

@@ -45,6 +45,9 @@ export function numberBounds(prefix: string, value: number, low: number, high: n
       const margin = Math.abs(value) * 0.1;
       return [[b('lo', '$gte', value - margin), b('hi', '$lte', value + margin)]];
     }
+    // The precision range is half-open: eq100 is [99.5, 100.5), so 100.5 is not equal to 100.
+    case 'eq': return [[b('lo', '$gte', low), b('hi', '$lt', high)]];
+    case 'ne': return [[b('lo', '$lt', low)], [b('hi', '$gte', high)]];
     default: return rangeBounds(prefix, low, high);
   }
 }

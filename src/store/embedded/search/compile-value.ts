@@ -91,7 +91,7 @@ export function valueConditions(v: SearchValue, modifier: string | undefined, q 
 
 /**
  * R4 3.1.1.4.2 (number) and 3.1.1.4.8 (quantity): eq/ne use the implicit precision range of the search
- * value [low, high]; gt/lt/ge/le compare with the value exactly ("greater than exactly 100"); ap is within
+ * value [low, high), half-open as in the spec's example; gt/lt/ge/le compare with the value exactly ("greater than exactly 100"); ap is within
  * 10% of the stated value (ap100: 90 to 110); sa/eb as beyond the precision range.
  */
 export function numberConditions(column: string, prefix: string, value: number, low: number, high: number): Sql[] {
@@ -105,6 +105,9 @@ export function numberConditions(column: string, prefix: string, value: number, 
       const margin = Math.abs(value) * 0.1;
       return one(`${column} >= ? AND ${column} <= ?`, value - margin, value + margin);
     }
+    // The precision range is half-open: eq100 is [99.5, 100.5), so 100.5 is not equal to 100.
+    case 'eq': return one(`${column} >= ? AND ${column} < ?`, low, high);
+    case 'ne': return [...one(`${column} < ?`, low), ...one(`${column} >= ?`, high)];
     default: return rangeConditions(column, column, prefix, low, high);
   }
 }
