@@ -31,9 +31,10 @@ export const settingsSchema = {
   host: {
     type: 'string',
     minLength: 1,
-    default: '0.0.0.0',
+    default: '127.0.0.1',
     'x-env': 'LUCARNE_HOST',
-    description: 'Interface to listen on.',
+    description:
+      'Interface to listen on. Loopback by default while the API has no authorization; set 0.0.0.0 (as the Docker image does) to accept other machines.',
   },
   dataDir: {
     type: 'string',

@@ -5,7 +5,7 @@
 export interface LucarneConfig {
   /** TCP port of the HTTP server (PORT, default 8080). */
   port: number;
-  /** Interface to listen on (LUCARNE_HOST, default 0.0.0.0; tests use 127.0.0.1). */
+  /** Interface to listen on (LUCARNE_HOST, default 127.0.0.1 while the API is open; Docker sets 0.0.0.0). */
   host: string;
   /** Folder of the embedded store (LUCARNE_DATA_DIR, default ./data). */
   dataDir: string;
