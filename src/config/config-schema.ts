@@ -145,6 +145,14 @@ export const settingsSchema = {
     'x-env': 'LUCARNE_KEEP_ALIVE_TIMEOUT_MS',
     description: 'How long an idle keep-alive connection stays open (longer than common load-balancer idle timeouts).',
   },
+  searchHandling: {
+    type: 'string',
+    enum: ['lenient', 'strict'],
+    default: 'lenient',
+    'x-env': 'LUCARNE_SEARCH_HANDLING',
+    description:
+      'What a search does with an unknown or unsupported parameter when the client sends no Prefer: handling: lenient ignores it (named in a warning outcome entry, left out of the links), strict answers 400.',
+  },
   requiredProfiles: {
     type: 'array',
     items: { type: 'string', pattern: '^[A-Z][A-Za-z]+=\\S+$' },

@@ -35,6 +35,8 @@ export interface LucarneConfig {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** Unknown search parameters: ignored with a warning (lenient) or 400 (strict), unless Prefer: handling says (LUCARNE_SEARCH_HANDLING). */
+  searchHandling: 'lenient' | 'strict';
   /** Type=url entries: profiles required on write for that type (LUCARNE_REQUIRED_PROFILES, comma separated). */
   requiredProfiles?: string[];
 }

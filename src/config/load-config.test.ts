@@ -48,6 +48,7 @@ describe('loadConfig', () => {
       headersTimeoutMs: 10000,
       requestTimeoutMs: 60000,
       keepAliveTimeoutMs: 65000,
+      searchHandling: 'lenient',
       requiredProfiles: [],
     });
     expect(config.mongodbUrl).toBeUndefined();

@@ -21,3 +21,12 @@ export const SEARCH_DOCUMENTATION = [
   'at most 1000 included resources per page (then a warning outcome entry).',
   'Not supported: _text, _content, _query, _filter, _contained, _containedType, chains into absolute URLs.',
 ].join(' ');
+
+/** rest.documentation sentence on unknown search parameters, for the operator's searchHandling. */
+export function searchHandlingDocumentation(handling: 'lenient' | 'strict'): string {
+  return handling === 'strict'
+    ? 'Unknown search parameters are refused with 400 and an OperationOutcome (this deployment is configured strict); ' +
+        'a client may send Prefer: handling=lenient to have them ignored instead.'
+    : 'Unknown search parameters are ignored (R4 lenient handling): the search runs without them, the Bundle has a ' +
+        'warning OperationOutcome entry naming them and its links leave them out; a client may send Prefer: handling=strict to get a 400 instead.';
+}

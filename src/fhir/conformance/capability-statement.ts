@@ -6,7 +6,7 @@ import type {
   CapabilityStatementRestResourceSearchParam,
 } from '@medplum/fhirtypes';
 import type { LucarneConfig } from '../../config/config';
-import { SEARCH_DOCUMENTATION, SEARCHABLE_TYPES, UNSUPPORTED_PARAMETERS } from './capability-statement-search';
+import { SEARCH_DOCUMENTATION, SEARCHABLE_TYPES, searchHandlingDocumentation, UNSUPPORTED_PARAMETERS } from './capability-statement-search';
 import type { Definitions } from './definitions';
 
 /** A registered route as the CapabilityStatement sees it (method + router pattern). */
@@ -51,7 +51,7 @@ export const NO_TRANSACTION_DOCUMENTATION =
  */
 export function buildCapabilityStatement(
   definitions: Definitions,
-  config: Pick<LucarneConfig, 'baseUrl' | 'allowMultipleDelete'>,
+  config: Pick<LucarneConfig, 'baseUrl' | 'allowMultipleDelete'> & Partial<Pick<LucarneConfig, 'searchHandling'>>,
   routes: readonly RouteInfo[],
   options: CapabilityOptions,
 ): CapabilityStatement {
@@ -95,7 +95,7 @@ export function buildCapabilityStatement(
   const transactions = options.transactions ?? true;
   if (has.has('POST ')) systemInteractions.push(...(transactions ? [{ code: 'transaction' as const }] : []), { code: 'batch' });
   const documentation = [
-    ...(canSearch ? [SEARCH_DOCUMENTATION] : []),
+    ...(canSearch ? [SEARCH_DOCUMENTATION, searchHandlingDocumentation(config.searchHandling ?? 'lenient')] : []),
     ...(has.has('POST ') && !transactions ? [NO_TRANSACTION_DOCUMENTATION] : []),
   ].join('\n\n');
   if (has.has('GET ')) systemInteractions.push({ code: 'search-system' });
