@@ -39,6 +39,7 @@ describe('the conformance resources Lucarne loaded, served read-only', () => {
     const active = (await get('ValueSet?status=active&url:below=https://lucarne.example/fhir&_count=100').expect(200)).body as Bundle;
     const shippedValueSets = shipped.filter((r) => r.resourceType === 'ValueSet' && (r as { url: string }).url.startsWith('https://lucarne.example/fhir'));
     expect(matches(active).map((r) => r.id).sort()).toEqual(shippedValueSets.filter((r) => (r as { status: string }).status === 'active').map((r) => r.id).sort());
+    expect(active.total).toBe(matches(active).length);
   });
 
   it('serves the R4 base definitions the profiles derive from', async () => {

@@ -65,6 +65,8 @@ async function runSearch(
   const fingerprint = searchFingerprint(path, used);
   const token = used.get(CURSOR_PARAM);
   if (token) searchRequest.cursor = decodePageToken(token, fingerprint);
+  // Without _total, the total is given when it is cheap to know (as HAPI does); _total=none skips it.
+  if (!query.has('_total')) searchRequest.total = 'estimate';
   if (subsetting.summary === 'count') {
     searchRequest.count = 0;
     searchRequest.total = 'accurate';
