@@ -48,6 +48,18 @@ describe('the conformance resources Lucarne loaded, served read-only', () => {
     expect(found.map((r) => (r as StructureDefinition).url)).toEqual([profile.baseDefinition]);
   });
 
+  it('has a history of one version per resource', async () => {
+    const history = (await get('StructureDefinition/lucarne-patient/_history').expect(200)).body as Bundle;
+    expect(history.entry?.map((e) => e.resource?.meta?.versionId)).toEqual(['1']);
+  });
+
+  it('leaves them out of a system search that mixes them with other types, and says so', async () => {
+    const res = (await get('?_type=Patient,ValueSet').expect(200)).body as Bundle;
+    expect(matches(res).filter((r) => r.resourceType === 'ValueSet')).toEqual([]);
+    const outcome = res.entry?.find((e) => e.search?.mode === 'outcome')?.resource as { issue: { diagnostics: string }[] } | undefined;
+    expect(outcome?.issue.map((i) => i.diagnostics).join(' ')).toMatch(/ValueSet cannot be searched together with other types/);
+  });
+
   it('refuses every write to those types with 405 and an OperationOutcome', async () => {
     const body = { resourceType: 'ValueSet', status: 'active', url: 'urn:test:new' };
     const created = await request(server.http).post('/fhir/ValueSet').set('Content-Type', FHIR_JSON).send(body);
