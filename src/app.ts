@@ -7,7 +7,9 @@ import { CONFORMANCE_FOLDERS, readConformanceFolders } from './config/conformanc
 import { registerBundlePatchValidate } from './fhir/bundle/register-routes';
 import { registerTerminologyRoutes } from './fhir/operations/terminology-routes';
 import { registerImagingRoutes } from './imaging/routes';
+import { operationDefinitionUrls } from './fhir/conformance/capability-statement';
 import { loadDefinitions, type Definitions } from './fhir/conformance/definitions';
+import { CONFORMANCE_TYPES, servedConformanceResources } from './fhir/conformance/served-resources';
 import type { FhirRequest, FhirResponse } from './fhir/rest/fhir-request';
 import { createFhirRouter, type FhirRouter } from './fhir/rest/router';
 import type { ServerContext } from './fhir/rest/server-context';
@@ -21,6 +23,8 @@ import { silentLogger } from './kernel/logger';
 import { openEmbeddedStore, openEmbeddedStoreWithWriterThread, type Durability } from './store/embedded/embedded-store';
 import { createEmbeddedSearchIndex } from './store/embedded/search/embedded-search-index';
 import { openMongoStore } from './store/mongo/mongo-store';
+import { ReadOnlyMemoryStore } from './store/read-only/memory-store';
+import { RoutedStore } from './store/read-only/routed-store';
 import type { FhirStore } from './store/store';
 
 export interface CreateAppOptions {
@@ -63,12 +67,13 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   for (const skipped of conformance.skipped) logger.warn(skipped, 'conformance file skipped');
   const definitions = loadDefinitions({ extra: conformance.resources });
   const validator = createValidator(definitions);
-  const store = await openStore(config, definitions, conformance.resources, clock, logger, options.durability);
   const router = createFhirRouter();
   registerBundlePatchValidate(router);
   const terminology = new TerminologyService(definitions, conformance.resources, () => clock.now());
   registerTerminologyRoutes(router, terminology);
   registerImagingRoutes(router);
+  const database = await openStore(config, definitions, conformance.resources, clock, logger, options.durability);
+  const store = withConformanceResources(database, definitions, router, config, clock);
 
   const ctx: ServerContext = Object.freeze({
     config,
@@ -98,6 +103,21 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
       return closing;
     },
   };
+}
+
+/**
+ * The database behind a read-only in-memory store of the conformance resources Lucarne loaded (see
+ * servedConformanceResources): those types are read and searched there, and writing them answers 405.
+ */
+function withConformanceResources(database: FhirStore, definitions: Definitions, router: FhirRouter, config: LucarneConfig, clock: Clock): FhirStore {
+  const operations = operationDefinitionUrls(definitions, router.routes());
+  const memory = new ReadOnlyMemoryStore(
+    () => servedConformanceResources(definitions, definitions.extra, operations),
+    createEmbeddedSearchIndex(definitions, { baseUrl: config.baseUrl }),
+    clock.now(),
+    (type) => `${type} resources are read-only here: the server serves the conformance resources it loaded at start-up (profiles/, ig/, terminology/ and the R4 definitions)`,
+  );
+  return new RoutedStore(database, memory, CONFORMANCE_TYPES, true);
 }
 
 /** The backend chosen by the configuration: MongoDB when MONGODB_URL is set, else the embedded store. */

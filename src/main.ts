@@ -17,9 +17,20 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export const OPEN_API_WARNING =
-  'SECURITY: the FHIR API is OPEN - there is no authentication or authorization until the SMART on FHIR issue lands; ' +
-  'anyone who can reach this port can read and change every record. Expose it only on a trusted network.';
+/** The start-up warning while the API has no authorization; it names the address, so a wide bind shows. */
+export function openApiWarning(host: string, port: number): string {
+  const reach = isLoopback(host)
+    ? `it listens on ${host}:${port}, reachable from this machine only`
+    : `it listens on ${host}:${port}, so anyone who can reach this port can read and change every record`;
+  return (
+    'SECURITY: the FHIR API is OPEN - there is no authentication or authorization until the SMART on FHIR issue lands; ' +
+    `${reach}. Expose it only on a trusted network.`
+  );
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
 
 /** Starts Lucarne's HTTP server with a ready composition root. Used by `npm start` and `lucarne serve`. */
 export async function startServer(config: LucarneConfig, logger: Logger): Promise<RunningServer> {
@@ -81,7 +92,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     logger.fatal({ err: e }, 'start-up failed');
     process.exit(1);
   }
-  logger.warn({ security: 'open-api' }, OPEN_API_WARNING);
+  logger.warn({ security: 'open-api', host: config.host, port: running.port }, openApiWarning(config.host, running.port));
   logger.info(
     {
       url: `http://${config.host}:${running.port}`,

@@ -31,9 +31,10 @@ export const settingsSchema = {
   host: {
     type: 'string',
     minLength: 1,
-    default: '0.0.0.0',
+    default: '127.0.0.1',
     'x-env': 'LUCARNE_HOST',
-    description: 'Interface to listen on.',
+    description:
+      'Interface to listen on. Loopback by default while the API has no authorization; set 0.0.0.0 (as the Docker image does) to accept other machines.',
   },
   dataDir: {
     type: 'string',
@@ -158,6 +159,14 @@ export const settingsSchema = {
     default: 65000,
     'x-env': 'LUCARNE_KEEP_ALIVE_TIMEOUT_MS',
     description: 'How long an idle keep-alive connection stays open (longer than common load-balancer idle timeouts).',
+  },
+  searchHandling: {
+    type: 'string',
+    enum: ['lenient', 'strict'],
+    default: 'lenient',
+    'x-env': 'LUCARNE_SEARCH_HANDLING',
+    description:
+      'What a search does with an unknown or unsupported parameter when the client sends no Prefer: handling: lenient ignores it (named in a warning outcome entry, left out of the links), strict answers 400.',
   },
   requiredProfiles: {
     type: 'array',

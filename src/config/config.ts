@@ -5,7 +5,7 @@
 export interface LucarneConfig {
   /** TCP port of the HTTP server (PORT, default 8080). */
   port: number;
-  /** Interface to listen on (LUCARNE_HOST, default 0.0.0.0; tests use 127.0.0.1). */
+  /** Interface to listen on (LUCARNE_HOST, default 127.0.0.1 while the API is open; Docker sets 0.0.0.0). */
   host: string;
   /** Folder of the embedded store (LUCARNE_DATA_DIR, default ./data). */
   dataDir: string;
@@ -38,6 +38,8 @@ export interface LucarneConfig {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** Unknown search parameters: ignored with a warning (lenient) or 400 (strict), unless Prefer: handling says (LUCARNE_SEARCH_HANDLING). */
+  searchHandling: 'lenient' | 'strict';
   /** Type=url entries: profiles required on write for that type (LUCARNE_REQUIRED_PROFILES, comma separated). */
   requiredProfiles?: string[];
 }

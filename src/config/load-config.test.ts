@@ -32,7 +32,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: {} });
     expect(config).toEqual({
       port: 8080,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       dataDir: './data',
       baseUrl: 'http://localhost:8080/fhir',
       maxBodyBytes: 16 * 1024 * 1024,
@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       headersTimeoutMs: 10000,
       requestTimeoutMs: 60000,
       keepAliveTimeoutMs: 65000,
+      searchHandling: 'lenient',
       requiredProfiles: [],
     });
     expect(config.mongodbUrl).toBeUndefined();
@@ -59,7 +60,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       env: {
         PORT: '9090',
-        LUCARNE_HOST: '127.0.0.1',
+        LUCARNE_HOST: '0.0.0.0',
         LUCARNE_DATA_DIR: '/var/lib/lucarne',
         MONGODB_URL: 'mongodb://127.0.0.1:27017/lucarne',
         LUCARNE_MAX_BODY_BYTES: '2048',
@@ -74,7 +75,7 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({
       port: 9090,
-      host: '127.0.0.1',
+      host: '0.0.0.0',
       dataDir: '/var/lib/lucarne',
       mongodbUrl: 'mongodb://127.0.0.1:27017/lucarne',
       maxBodyBytes: 2048,

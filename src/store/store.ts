@@ -57,6 +57,8 @@ export interface FhirStore {
   readonly backend: 'embedded' | 'mongo';
   /** Whether transaction() is all-or-nothing. A store that cannot promise it refuses transaction Bundles. */
   readonly supportsTransactions: boolean;
+  /** Optional: resource types this store only reads (writes answer 405), for the CapabilityStatement. */
+  readonly readOnlyTypes?: ReadonlySet<string>;
 
   /** Stores version 1 of a resource whose id the caller assigned. 409 if that id already exists. */
   create(resource: Resource & { id: string }, options?: WriteOptions): Promise<VersionRecord>;

@@ -47,14 +47,14 @@ describe('ValueSet/$expand', () => {
     expect((res.body as ValueSet).expansion?.contains?.map((c) => c.code)).toEqual(['02.01.03', 'BBQH001']);
   });
 
-  it('expands a ValueSet stored on the server, by id and by url', async () => {
-    const stored = { resourceType: 'ValueSet', url: 'urn:test:stored', status: 'active', compose: { include: [{ system: DCM, concept: [{ code: 'NM' }, { code: 'PT' }] }] } };
-    const created = await post('ValueSet', stored);
-    expect(created.status).toBe(201);
-    const byId = await get(`ValueSet/${(created.body as ValueSet).id}/$expand`);
-    expect((byId.body as ValueSet).expansion?.contains?.map((c) => c.display)).toEqual(['Nuclear Medicine', 'Positron emission tomography']);
-    const byUrl = await get('ValueSet/$expand?url=urn:test:stored');
-    expect((byUrl.body as ValueSet).expansion?.total).toBe(2);
+  it('refuses to store a ValueSet (405), and expands the same one sent inline', async () => {
+    const valueSet = { resourceType: 'ValueSet', url: 'urn:test:stored', status: 'active', compose: { include: [{ system: DCM, concept: [{ code: 'NM' }, { code: 'PT' }] }] } };
+    const created = await post('ValueSet', valueSet);
+    expect(created.status).toBe(405);
+    expect((created.body as OperationOutcome).issue[0].code).toBe('not-supported');
+    expect((await get('ValueSet?url=urn:test:stored')).body.entry ?? []).toHaveLength(0);
+    const inline = await post('ValueSet/$expand', params({ name: 'valueSet', resource: valueSet as never }));
+    expect((inline.body as ValueSet).expansion?.contains?.map((c) => c.display)).toEqual(['Nuclear Medicine', 'Positron emission tomography']);
   });
 
   it('answers 404 for an unknown ValueSet and 400 for a missing or wrong-typed parameter', async () => {

@@ -15,6 +15,8 @@ const SUITES: [file: string, servers: number][] = [
   ['crud.test', 1],
   ['search-history.test', 5],
   ['search-include-paging.test', 2],
+  ['search-total.test', 1],
+  ['search-handling.test', 2],
   ['patch.test', 0],
   ['bundle-batch.test', 0],
   ['bad-input.test', 1],

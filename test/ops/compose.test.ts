@@ -136,6 +136,8 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(user);
     expect(instruction('EXPOSE')).toEqual(['EXPOSE 8080']);
     expect(final.join('\n')).toMatch(/PORT=8080/);
+    // The server's own default is loopback; in a container it must listen on every interface.
+    expect(final.join('\n')).toMatch(/LUCARNE_HOST=0\.0\.0\.0/);
     expect(instruction('HEALTHCHECK').join(' ')).toMatch(/\/healthz/);
     expect(instruction('CMD').at(-1)).toBe('CMD ["node", "dist/src/main.js"]');
   });

@@ -59,12 +59,16 @@ describe('the server process (src/main.ts)', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('starts ready, warns that the API is open, finishes an in-flight request on SIGTERM and keeps acknowledged writes', async () => {
-    const first = await startMain({ LUCARNE_DATA_DIR: dataDir });
+  it('starts ready on loopback by default, warns that the API is open, finishes an in-flight request on SIGTERM and keeps acknowledged writes', async () => {
+    // No LUCARNE_HOST: while the API is open the default interface is the loopback one.
+    const first = await startMain({ LUCARNE_DATA_DIR: dataDir, LUCARNE_HOST: '' });
     const ready = first.logs().find((l) => l.msg === 'ready')!;
     expect(typeof ready.startupMs).toBe('number');
+    expect(ready.url).toBe(`http://127.0.0.1:${first.port}`);
     const warning = first.logs().find((l) => l.level === 'warn' && l.security === 'open-api');
     expect(String(warning?.msg)).toMatch(/API is OPEN/);
+    expect(String(warning?.msg)).toContain(`127.0.0.1:${first.port}`);
+    expect(warning?.host).toBe('127.0.0.1');
 
     expect((await call(first.port, 'GET', '/readyz')).status).toBe(200);
     const created = await call(first.port, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: 'Hébert' }] });

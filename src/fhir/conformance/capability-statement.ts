@@ -4,9 +4,10 @@ import type {
   CapabilityStatementRestResourceInteraction,
   CapabilityStatementRestResourceOperation,
   CapabilityStatementRestResourceSearchParam,
+  OperationDefinition,
 } from '@medplum/fhirtypes';
 import type { LucarneConfig } from '../../config/config';
-import { SEARCH_DOCUMENTATION, SEARCHABLE_TYPES, UNSUPPORTED_PARAMETERS } from './capability-statement-search';
+import { SEARCH_DOCUMENTATION, SEARCHABLE_TYPES, searchHandlingDocumentation, UNSUPPORTED_PARAMETERS } from './capability-statement-search';
 import type { Definitions } from './definitions';
 
 /** A registered route as the CapabilityStatement sees it (method + router pattern). */
@@ -15,6 +16,8 @@ export interface RouteInfo {
   pattern: string;
 }
 
+
+const OPERATION_PATTERN = /(^|\/)\$[A-Za-z-]+$/;
 
 type TypeInteraction = CapabilityStatementRestResourceInteraction['code'];
 
@@ -37,7 +40,16 @@ export interface CapabilityOptions {
   software?: { name: string; version: string };
   /** Whether the store runs transaction Bundles all or nothing (FhirStore.supportsTransactions; default true). */
   transactions?: boolean;
+  /** Types served read-only (FhirStore.readOnlyTypes): they list only the interactions that read. */
+  readOnlyTypes?: ReadonlySet<string>;
 }
+
+const READ_INTERACTIONS: ReadonlySet<TypeInteraction> = new Set(['read', 'vread', 'history-instance', 'history-type', 'search-type']);
+
+/** resource.documentation of a type served read-only. */
+export const READ_ONLY_DOCUMENTATION =
+  'Read-only: the resources of this type are the conformance resources the server loaded at start-up (its profiles, ' +
+  'implementation guide and terminology, and the R4 definitions they use); create, update and delete answer 405.';
 
 /** rest.documentation sentence when the store cannot run transaction Bundles (e.g. MongoDB without a replica set). */
 export const NO_TRANSACTION_DOCUMENTATION =
@@ -51,7 +63,7 @@ export const NO_TRANSACTION_DOCUMENTATION =
  */
 export function buildCapabilityStatement(
   definitions: Definitions,
-  config: Pick<LucarneConfig, 'baseUrl' | 'allowMultipleDelete'>,
+  config: Pick<LucarneConfig, 'baseUrl' | 'allowMultipleDelete'> & Partial<Pick<LucarneConfig, 'searchHandling'>>,
   routes: readonly RouteInfo[],
   options: CapabilityOptions,
 ): CapabilityStatement {
@@ -59,22 +71,30 @@ export function buildCapabilityStatement(
   const interactions = Object.entries(TYPE_INTERACTIONS)
     .filter(([route]) => has.has(route))
     .map(([, code]) => ({ code }));
-  const operations = routes.filter((r) => /(^|\/)\$[A-Za-z-]+$/.test(r.pattern)).map((r) => operationScope(definitions, r.pattern));
+  const operations = routes.filter((r) => OPERATION_PATTERN.test(r.pattern)).map((r) => operationScope(definitions, r.pattern));
+  const profiles = supportedProfiles(definitions);
+  const guides = definitions.extra.flatMap((r) => (r.resourceType === 'ImplementationGuide' && r.url ? [r.url] : []));
   const typeOperations = uniqueOperations(operations.filter((o) => o.scope === ':type'));
   const canSearch = has.has('GET :type');
 
+  const readOnlyTypes = options.readOnlyTypes ?? new Set<string>();
+  const readInteractions = interactions.filter((i) => READ_INTERACTIONS.has(i.code));
+
   const resource: CapabilityStatementRestResource[] = definitions.resourceTypes.map((type) => {
+    const readOnly = readOnlyTypes.has(type);
     const entry: CapabilityStatementRestResource = {
       type: type as CapabilityStatementRestResource['type'],
       profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-      interaction: interactions,
+      ...(profiles.has(type) ? { supportedProfile: profiles.get(type) } : {}),
+      ...(readOnly ? { documentation: READ_ONLY_DOCUMENTATION } : {}),
+      interaction: readOnly ? readInteractions : interactions,
       versioning: 'versioned',
       readHistory: has.has('GET :type/:id/_history/:vid'),
-      updateCreate: has.has('PUT :type/:id'),
-      conditionalCreate: has.has('POST :type'),
+      updateCreate: !readOnly && has.has('PUT :type/:id'),
+      conditionalCreate: !readOnly && has.has('POST :type'),
       conditionalRead: has.has('GET :type/:id') ? 'full-support' : 'not-supported',
-      conditionalUpdate: has.has('PUT :type'),
-      conditionalDelete: !has.has('DELETE :type') ? 'not-supported' : config.allowMultipleDelete ? 'multiple' : 'single',
+      conditionalUpdate: !readOnly && has.has('PUT :type'),
+      conditionalDelete: readOnly || !has.has('DELETE :type') ? 'not-supported' : config.allowMultipleDelete ? 'multiple' : 'single',
     };
     if (canSearch) {
       entry.searchParam = searchParams(definitions, type);
@@ -95,7 +115,7 @@ export function buildCapabilityStatement(
   const transactions = options.transactions ?? true;
   if (has.has('POST ')) systemInteractions.push(...(transactions ? [{ code: 'transaction' as const }] : []), { code: 'batch' });
   const documentation = [
-    ...(canSearch ? [SEARCH_DOCUMENTATION] : []),
+    ...(canSearch ? [SEARCH_DOCUMENTATION, searchHandlingDocumentation(config.searchHandling ?? 'lenient')] : []),
     ...(has.has('POST ') && !transactions ? [NO_TRANSACTION_DOCUMENTATION] : []),
   ].join('\n\n');
   if (has.has('GET ')) systemInteractions.push({ code: 'search-system' });
@@ -109,6 +129,7 @@ export function buildCapabilityStatement(
     kind: 'instance',
     software: options.software ?? { name: 'Lucarne', version: '0.1.0' },
     implementation: { description: 'Lucarne FHIR R4 server', url: config.baseUrl },
+    ...(guides.length > 0 ? { implementationGuide: guides } : {}),
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
     ...(has.has('PATCH :type/:id') ? { patchFormat: ['application/json-patch+json', 'application/fhir+json'] } : {}),
@@ -131,14 +152,38 @@ interface OperationRoute {
   definition: string;
 }
 
-/** Where an operation route belongs and which R4 OperationDefinition it implements. */
+/**
+ * Where an operation route belongs and the OperationDefinition it implements: one loaded from ig/ for that
+ * code and scope when there is one (Lucarne's own operations), else the R4 one.
+ */
 function operationScope(definitions: Definitions, pattern: string): OperationRoute {
   const name = pattern.slice(pattern.lastIndexOf('$') + 1);
   const first = pattern.split('/')[0];
-  if (first.startsWith('$')) return { name, scope: 'system', definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}` };
-  const type = definitions.isResourceType(first) ? first : ':type';
-  const owner = type === ':type' ? 'Resource' : type;
-  return { name, scope: type, definition: `http://hl7.org/fhir/OperationDefinition/${owner}-${name}` };
+  const scope = first.startsWith('$') ? 'system' : definitions.isResourceType(first) ? first : ':type';
+  const owner = scope === ':type' || scope === 'system' ? 'Resource' : scope;
+  const own = definitions.extra.find(
+    (r): r is OperationDefinition =>
+      r.resourceType === 'OperationDefinition' &&
+      r.code === name &&
+      (scope === 'system' ? r.system === true : (r.resource ?? []).includes(owner as never)),
+  );
+  return { name, scope, definition: own?.url ?? `http://hl7.org/fhir/OperationDefinition/${owner}-${name}` };
+}
+
+/** The canonical URL of the OperationDefinition of every operation route (what the statement lists). */
+export function operationDefinitionUrls(definitions: Definitions, routes: readonly RouteInfo[]): string[] {
+  const urls = routes.filter((r) => OPERATION_PATTERN.test(r.pattern)).map((r) => operationScope(definitions, r.pattern).definition);
+  return [...new Set(urls)];
+}
+
+/** The Lucarne profiles (loaded StructureDefinitions constraining a resource type) of each type. */
+function supportedProfiles(definitions: Definitions): Map<string, string[]> {
+  const byType = new Map<string, string[]>();
+  for (const r of definitions.extra) {
+    if (r.resourceType !== 'StructureDefinition' || r.derivation !== 'constraint' || r.kind !== 'resource' || !r.url) continue;
+    byType.set(r.type, [...(byType.get(r.type) ?? []), r.url]);
+  }
+  return byType;
 }
 
 function uniqueOperations(ops: OperationRoute[]): CapabilityStatementRestResourceOperation[] {

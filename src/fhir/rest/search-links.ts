@@ -39,3 +39,12 @@ export function searchLinks(
   else if (result.hasMore && !current) links.push({ relation: 'next', url: url({ _offset: String(page.offset + page.count) }) });
   return links;
 }
+
+/** `query` without the parameters named in `names` (as sent, modifier included); `query` itself when none. */
+export function withoutParameters(query: URLSearchParams, names: readonly string[]): URLSearchParams {
+  if (names.length === 0) return query;
+  const dropped = new Set(names);
+  const kept = new URLSearchParams();
+  for (const [k, v] of query) if (!dropped.has(k)) kept.append(k, v);
+  return kept;
+}

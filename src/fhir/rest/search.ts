@@ -4,7 +4,7 @@ import type { FhirStore } from '../../store/store';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { CURSOR_PARAM, decodePageToken, searchFingerprint } from './page-token';
 import { rawSearchsetResponse, searchsetBundle, type SearchsetParts } from './search-bundle';
-import { searchLinks } from './search-links';
+import { searchLinks, withoutParameters } from './search-links';
 import type { RouteHandler } from './router';
 import { parseSearch } from './search-parsing';
 import type { ServerContext } from './server-context';
@@ -38,8 +38,10 @@ function searchQuery(request: FhirRequest): URLSearchParams {
   return query;
 }
 
-function strictHandling(request: FhirRequest): boolean {
-  return /(?:^|[;,\s])handling\s*=\s*strict/i.test(request.headers.prefer ?? '');
+/** Prefer: handling=strict|lenient, else the operator's searchHandling (lenient unless configured). */
+function strictHandling(ctx: ServerContext, request: FhirRequest): boolean {
+  const preferred = /(?:^|[;,\s])handling\s*=\s*"?(strict|lenient)\b/i.exec(request.headers.prefer ?? '')?.[1];
+  return (preferred?.toLowerCase() ?? ctx.config.searchHandling) === 'strict';
 }
 
 async function runSearch(
@@ -53,17 +55,21 @@ async function runSearch(
 ): Promise<FhirResponse> {
   const subsetting = parseSubsetting(query);
   const parsed = parseSearch(ctx, type, query);
+  if (parsed.unknown.length > 0 && strictHandling(ctx, request)) {
+    throw new FhirError(400, [issue('not-supported', `Unknown or unsupported search parameter(s): ${parsed.unknown.join(', ')}`)]);
+  }
+  // Links (self included) show only the parameters the search really used; ignored ones are named in the outcome.
+  const used = withoutParameters(query, parsed.unknown);
   const searchRequest = { ...parsed.request };
   if (compartment) searchRequest.compartment = compartment;
-  const fingerprint = searchFingerprint(path, query);
-  const token = query.get(CURSOR_PARAM);
+  const fingerprint = searchFingerprint(path, used);
+  const token = used.get(CURSOR_PARAM);
   if (token) searchRequest.cursor = decodePageToken(token, fingerprint);
+  // Without _total, the total is given when it is cheap to know (as HAPI does); _total=none skips it.
+  if (!query.has('_total')) searchRequest.total = 'estimate';
   if (subsetting.summary === 'count') {
     searchRequest.count = 0;
     searchRequest.total = 'accurate';
-  }
-  if (parsed.unknown.length > 0 && strictHandling(request)) {
-    throw new FhirError(400, [issue('not-supported', `Unknown or unsupported search parameter(s): ${parsed.unknown.join(', ')}`)]);
   }
   const result = await store.search(searchRequest);
   const issues: OperationOutcomeIssue[] = [
@@ -72,7 +78,7 @@ async function runSearch(
   ];
   const parts: SearchsetParts = {
     ...(result.total !== undefined ? { total: result.total } : {}),
-    link: searchLinks(ctx, path, query, fingerprint, { count: searchRequest.count, offset: searchRequest.offset, result }),
+    link: searchLinks(ctx, path, used, fingerprint, { count: searchRequest.count, offset: searchRequest.offset, result }),
     records: [
       ...result.entries.map((record) => ({ record, mode: 'match' as const })),
       ...result.included.map((record) => ({ record, mode: 'include' as const })),

@@ -15,6 +15,11 @@ export interface SearchRequest {
   /** Page size (default 20, at most 1000). 0 asks for the total only. */
   count: number;
   offset: number;
+  /**
+   * none: no total. accurate: always counted. estimate: the total when it is cheap to know: the page holds
+   * the last match (no next page, and the offset reached a match), or a count capped at ESTIMATED_TOTAL_CAP
+   * finds no more than that many (more: no total).
+   */
   total: 'none' | 'estimate' | 'accurate';
   /** Restricts to a compartment, e.g. Patient/123/ImagingStudy. */
   compartment?: { resourceType: string; id: string };
@@ -28,6 +33,9 @@ export interface SearchRequest {
    */
   cursor?: SearchCursor;
 }
+
+/** The most matches an estimated total counts; a search with more has no total unless _total=accurate. */
+export const ESTIMATED_TOTAL_CAP = 10_000;
 
 /**
  * One `_include`/`_revinclude` rule. `code` is a reference parameter of `resourceType`, or '*' for every

@@ -2,7 +2,7 @@ import type { ClientSession, Collection, Db, Document } from 'mongodb';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Definitions } from '../../fhir/conformance/definitions';
 import type { Extractor } from '../../fhir/search/extract';
-import type { SearchFilter, SearchRequest, SearchResult } from '../../fhir/search/search-request';
+import { ESTIMATED_TOTAL_CAP, type SearchFilter, type SearchRequest, type SearchResult } from '../../fhir/search/search-request';
 import type { Clock } from '../../kernel/clock';
 import { conflict, preconditionFailed } from '../../kernel/errors';
 import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
@@ -101,7 +101,8 @@ export class Repository {
   }
 
   private async searchPage(request: SearchRequest, compiled: CompiledSearch): Promise<SearchResult> {
-    const wantTotal = request.total !== 'none' || request.count === 0;
+    // accurate (and _summary=count) counts every match; estimate is settled after the page (see estimatedTotal).
+    const wantTotal = request.total === 'accurate' || request.count === 0;
     const opts = { session: this.session };
     const skip = request.cursor ? 0 : request.offset;
     // Parameter sort keys live in `so`; keep it when the cursors need them.
@@ -145,14 +146,25 @@ export class Repository {
     if (hasNext && last) page.next = { keys: cursorKeys(compiled.fields, last), after: true };
     if (hasPrevious && first) page.previous = { keys: cursorKeys(compiled.fields, first), after: false };
     page.hasMore = hasNext;
+    if (request.total === 'estimate') total = await this.estimatedTotal(request, compiled, pageDocs.length, extra);
     if (total !== undefined) page.total = total;
     return page;
   }
 
-  private async countChecked(compiled: CompiledSearch): Promise<number> {
+  /** A page holding the last match gives the count; otherwise count up to the cap (more: no total). */
+  private async estimatedTotal(request: SearchRequest, compiled: CompiledSearch, pageSize: number, extra: boolean): Promise<number | undefined> {
+    if (!request.cursor && !extra && (request.offset === 0 || pageSize > 0)) return request.offset + pageSize;
+    const limit = ESTIMATED_TOTAL_CAP + 1;
+    const n = compiled.check
+      ? await this.countChecked(compiled, limit)
+      : await this.resources.countDocuments(compiled.filter, { session: this.session, limit });
+    return n <= ESTIMATED_TOTAL_CAP ? n : undefined;
+  }
+
+  private async countChecked(compiled: CompiledSearch, limit = Infinity): Promise<number> {
     let n = 0;
     const cursor = this.resources.find(compiled.filter, { session: this.session, projection: { rg: 1, cp: 1 } });
-    for await (const doc of cursor) if (compiled.check!(doc)) n++;
+    for await (const doc of cursor) if (compiled.check!(doc) && ++n >= limit) break;
     await cursor.close();
     return n;
   }

@@ -10,6 +10,8 @@ export interface CompiledSearch {
   page: Sql;
   /** COUNT(*) over the same conditions. */
   count: Sql;
+  /** The matching rows, unordered (one per match): what a capped count reads, `(${matchRows}) LIMIT ?`. */
+  matchRows: Sql;
   /** Sort key columns k0.. selected after rid (their values make the keyset cursors). */
   keyCount: number;
   /** A previous-page query: rows come in reverse order. */
@@ -58,11 +60,14 @@ export function compileSearch(
   const reverse = request.cursor !== undefined && !request.cursor.after;
   const keyset = request.cursor ? keysetCondition(keys, request.cursor, reverse) : undefined;
   const limit = [request.count + 1, request.cursor ? 0 : request.offset];
+  const matchRows: Sql = driver?.driver && others.length === 0
+    ? indexMatchRows(driver.driver)
+    : { text: `SELECT 1 FROM resources r WHERE ${whereText}`, args: whereArgs };
   const count: Sql = driver?.driver && others.length === 0
-    ? countFromIndex(driver.driver)
+    ? { text: `SELECT COUNT(*) AS n FROM (${matchRows.text})`, args: matchRows.args }
     : { text: `SELECT COUNT(*) AS n FROM resources r WHERE ${whereText}`, args: whereArgs };
   if (driver?.driver && keys.length === 0) {
-    return { page: orderedPage(driver.driver, [...rowWhere, ...others], keyset, reverse, limit), count, keyCount: 0, reverse };
+    return { page: orderedPage(driver.driver, [...rowWhere, ...others], keyset, reverse, limit), count, matchRows, keyCount: 0, reverse };
   }
   const select = [{ text: 'r.rid AS rid', args: [] }, ...keys.map((k, i) => ({ text: `${k.expr.text} AS k${i}`, args: k.expr.args }))];
   return {
@@ -73,6 +78,7 @@ export function compileSearch(
       args: [...select.flatMap((x) => x.args), ...whereArgs, ...(keyset?.args ?? []), ...limit],
     },
     count,
+    matchRows,
     keyCount: keys.length,
     reverse,
   };
@@ -144,18 +150,15 @@ function and(parts: Sql[]): Sql {
 }
 
 /**
- * A lone driving filter: count its index entries without touching resources (param ids are per type and a
- * deleted resource's entries are removed with it).
+ * A lone driving filter: its matching rids from its index entries, without touching resources (param ids
+ * are per type and a deleted resource's entries are removed with it).
  */
-function countFromIndex(driver: { table: string; where: Sql[] }): Sql {
+function indexMatchRows(driver: { table: string; where: Sql[] }): Sql {
   if (driver.where.length === 1) {
-    return {
-      text: `SELECT COUNT(*) AS n FROM (SELECT d.rid FROM ${driver.table} d WHERE ${driver.where[0].text} GROUP BY d.rid)`,
-      args: driver.where[0].args,
-    };
+    return { text: `SELECT d.rid FROM ${driver.table} d WHERE ${driver.where[0].text} GROUP BY d.rid`, args: driver.where[0].args };
   }
   return {
-    text: `SELECT COUNT(*) AS n FROM (${driver.where.map((w) => `SELECT d.rid FROM ${driver.table} d WHERE ${w.text}`).join(' UNION ')})`,
+    text: driver.where.map((w) => `SELECT d.rid FROM ${driver.table} d WHERE ${w.text}`).join(' UNION '),
     args: driver.where.flatMap((w) => w.args),
   };
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Definitions } from '../../../fhir/conformance/definitions';
 import { createExtractor, type Extractor, type ExtractorOptions } from '../../../fhir/search/extract';
-import type { SearchRequest } from '../../../fhir/search/search-request';
+import { ESTIMATED_TOTAL_CAP, type SearchRequest } from '../../../fhir/search/search-request';
 import type { EmbeddedSearchIndex, EmbeddedSearchPage } from '../search-index';
 import { compileSearch } from './compile-search';
 import type { Sql } from './compile-value';
@@ -97,8 +97,10 @@ export function createEmbeddedSearchIndex(
       page.hasMore = hasNext;
       if (request.total === 'accurate') page.total = countTotal();
       else if (request.total === 'estimate') {
-        // The first page holding every match is its own count; otherwise count (cheap enough on indexes).
-        page.total = !request.cursor && request.offset === 0 && !extra ? pageRows.length : countTotal();
+        // A page holding the last match gives the count; otherwise count up to the cap, one past it telling "more".
+        const lastPage = !request.cursor && !extra && (request.offset === 0 || pageRows.length > 0);
+        const n = lastPage ? request.offset + pageRows.length : estimate(compiled.matchRows, ESTIMATED_TOTAL_CAP + 1);
+        if (n <= ESTIMATED_TOTAL_CAP || lastPage) page.total = n;
       }
       if ((request.include?.length || request.revinclude?.length) && page.rids.length > 0) {
         const found = findIncluded(definitions, s.ids, prepare, request.include ?? [], request.revinclude ?? [], page.rids);
