@@ -5,8 +5,12 @@ import { everything } from '../../imaging/everything';
 import { imagingRecord } from '../../imaging/imaging-record';
 import { OperationArgs } from '../../imaging/operation-args';
 import type { FhirResponse } from '../rest/fhir-request';
+import { operationRoute } from './operation-route';
 import type { FhirRouter, RouteHandler } from '../rest/router';
 import { assertUrlId } from '../rest/write-body';
+
+/** The canonical base of the OperationDefinitions Lucarne ships (ig/). */
+const LUCARNE = 'https://lucarne.example/fhir/OperationDefinition/';
 
 /** Studies per page of $imaging-record when `_count` is not given. */
 const DEFAULT_STUDIES_PER_PAGE = 20;
@@ -68,10 +72,14 @@ export const doseStatisticsHandler: RouteHandler = async (ctx, request, store) =
 
 /** The imaging record operations: $imaging-record, $everything, $dose-summary (Patient) and $dose-statistics (Observation). */
 export function registerImagingRoutes(router: FhirRouter): void {
-  for (const method of ['GET', 'POST'] as const) {
-    router.register(method, 'Patient/:id/$imaging-record', imagingRecordHandler);
-    router.register(method, 'Patient/:id/$everything', everythingHandler);
-    router.register(method, 'Patient/:id/$dose-summary', doseSummaryHandler);
-    router.register(method, 'Observation/$dose-statistics', doseStatisticsHandler);
+  const routes: [string, string, RouteHandler][] = [
+    ['Patient/:id/$imaging-record', `${LUCARNE}imaging-record`, imagingRecordHandler],
+    ['Patient/:id/$everything', 'http://hl7.org/fhir/OperationDefinition/Patient-everything', everythingHandler],
+    ['Patient/:id/$dose-summary', `${LUCARNE}dose-summary`, doseSummaryHandler],
+    ['Observation/$dose-statistics', `${LUCARNE}dose-statistics`, doseStatisticsHandler],
+  ];
+  for (const [pattern, definition, handler] of routes) {
+    const checked = operationRoute(definition, handler);
+    for (const method of ['GET', 'POST'] as const) router.register(method, pattern, checked);
   }
 }

@@ -1,6 +1,7 @@
 import type { OperationOutcomeIssue, Parameters, Resource } from '@medplum/fhirtypes';
 import { FhirError, badRequest, issue, operationOutcome } from '../../kernel/errors';
 import { ID_PATTERN } from '../model/meta';
+import { operationRoute } from '../operations/operation-route';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import type { RouteDefinition, RouteHandler, RouteParams } from './router';
 
@@ -92,8 +93,10 @@ const validateOperation: RouteHandler = async (ctx, request, store, params: Rout
   return outcome(issues);
 };
 
+const checkedValidate = operationRoute('http://hl7.org/fhir/OperationDefinition/Resource-validate', validateOperation, { resourceBody: true });
+
 export const validateRoutes: RouteDefinition[] = [
-  { method: 'POST', pattern: ':type/$validate', handler: validateOperation },
-  { method: 'POST', pattern: ':type/:id/$validate', handler: validateOperation },
-  { method: 'GET', pattern: ':type/:id/$validate', handler: validateOperation },
+  { method: 'POST', pattern: ':type/$validate', handler: checkedValidate },
+  { method: 'POST', pattern: ':type/:id/$validate', handler: checkedValidate },
+  { method: 'GET', pattern: ':type/:id/$validate', handler: checkedValidate },
 ];
