@@ -4,7 +4,9 @@ import { FhirError, issue } from '../../kernel/errors';
  * Bounds on one FHIRPath evaluation: `maxSteps` expression nodes evaluated (a nested `select` or `where`
  * evaluates its argument once per item, so steps grow with the work done), `maxItems` items in any one
  * intermediate collection, and `maxTotalItems` items over all steps (the memory and time spent building
- * collections).
+ * collections). Only function arguments (where, select, exists(criteria)...) are evaluated once per item;
+ * a path is one step whatever the size of its collection, so ordinary expressions take tens of steps, and
+ * a step costs a few microseconds: the defaults stop an evaluation within about a tenth of a second.
  */
 export interface FhirPathLimits {
   maxSteps: number;
@@ -12,7 +14,7 @@ export interface FhirPathLimits {
   maxTotalItems: number;
 }
 
-export const DEFAULT_FHIRPATH_LIMITS: FhirPathLimits = { maxSteps: 100_000, maxItems: 100_000, maxTotalItems: 1_000_000 };
+export const DEFAULT_FHIRPATH_LIMITS: FhirPathLimits = { maxSteps: 25_000, maxItems: 100_000, maxTotalItems: 500_000 };
 
 /** An evaluation that passed its limits: 422 too-costly (the expression is valid but too expensive to run here). */
 export class FhirPathTooCostly extends FhirError {
