@@ -16,6 +16,7 @@ const SUITES: [file: string, servers: number][] = [
   ['search-history.test', 4],
   ['search-include-paging.test', 2],
   ['patch.test', 0],
+  ['patch-limits.test', 0],
   ['bundle-batch.test', 0],
   ['bad-input.test', 1],
 ];
