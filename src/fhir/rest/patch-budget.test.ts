@@ -1,4 +1,4 @@
-import { PatchBudget, measureJson, postedResourceLimits } from './patch-budget';
+import { PatchBudget, assertDepthWithin, measureJson, postedResourceLimits } from './patch-budget';
 import { applyJsonPatch } from './patch-json';
 
 const EXTENSION = { url: 'http://example.org/fhir/StructureDefinition/amplify', valueString: 'a value that doubles with every copy' };
@@ -41,6 +41,13 @@ describe('patch budget', () => {
       { op: 'remove', path: '/x/1' },
     ]).flat();
     expect(() => applyJsonPatch(doc, patch, postedResourceLimits(1 << 20))).toThrow(/deeper than 100/);
+  });
+
+  it('measures the depth of a whole result, however it was built', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 150; i++) deep = [deep];
+    expect(() => assertDepthWithin({ a: deep })).toThrow(/deeper than 100/);
+    expect(() => assertDepthWithin({ a: [[[1]]] })).not.toThrow();
   });
 
   it('counts elements as well as bytes', () => {

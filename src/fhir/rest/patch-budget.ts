@@ -1,7 +1,7 @@
 import { tooLarge } from '../../kernel/errors';
 
 /** The nesting a posted body may have (the HTTP adapter refuses deeper JSON before parsing it). */
-const MAX_JSON_DEPTH = 100;
+export const MAX_JSON_DEPTH = 100;
 
 /** The bounds of a patched resource: its JSON size and its number of JSON values. */
 export interface ResourceLimits {
@@ -49,6 +49,17 @@ export function measureJson(value: unknown, cap: JsonSize = { bytes: Infinity, e
     }
   }
   return { bytes, elements };
+}
+
+/** 413 when `value` nests objects and arrays deeper than a posted body may (walked without recursion). */
+export function assertDepthWithin(value: unknown, maxDepth = MAX_JSON_DEPTH): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= maxDepth) throw tooLarge(`The patched resource would be nested deeper than ${maxDepth} levels`);
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { findMatches } from '../bundle/find-matches';
 import { ID_PATTERN, parseEtag, withoutServerMeta } from '../model/meta';
 import type { FhirRequest } from './fhir-request';
 import { applyFhirPathPatch } from './patch-fhirpath';
-import { postedResourceLimits } from './patch-budget';
+import { assertDepthWithin, postedResourceLimits } from './patch-budget';
 import { applyJsonPatch, jsonEqual } from './patch-json';
 import { writeResponse } from './resource-response';
 import type { RouteDefinition, RouteHandler } from './router';
@@ -87,6 +87,7 @@ export const patch: RouteHandler = async (ctx, request, store, params) => {
     const current = record.resource as Resource;
     const patched =
       kind === 'json-patch' ? applyJsonPatch(current, request.body, limits) : applyFhirPathPatch(ctx.definitions, current, request.body, limits);
+    assertDepthWithin(patched);
     if (unchanged(current, patched)) return writeResponse(ctx, request, record, 200);
     const { resource, warnings } = checkResult(ctx, current, patched);
     try {

@@ -2,6 +2,7 @@ import type { OperationOutcomeIssue, Parameters, Resource } from '@medplum/fhirt
 import { FhirError, badRequest, issue, operationOutcome } from '../../kernel/errors';
 import { ID_PATTERN } from '../model/meta';
 import { operationRoute } from '../operations/operation-route';
+import { duplicateContainedId } from './contained-ids';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import type { RouteDefinition, RouteHandler, RouteParams } from './router';
 
@@ -56,7 +57,8 @@ function contentIssues(resource: unknown, type: string, validate: (r: unknown) =
   }
   const found = (resource as Resource).resourceType;
   if (found !== type) return [issue('invalid', `resourceType '${String(found).slice(0, 64)}' does not match the URL type '${type}'`, 'resourceType')];
-  return validate(resource);
+  const duplicate = duplicateContainedId(resource);
+  return duplicate ? [duplicate, ...validate(resource)] : validate(resource);
 }
 
 const validateOperation: RouteHandler = async (ctx, request, store, params: RouteParams) => {
