@@ -52,6 +52,6 @@ describe('patch budget', () => {
 
   it('counts elements as well as bytes', () => {
     const budget = new PatchBudget({ maxBytes: 1e9, maxElements: 10 }, { a: 1 });
-    expect(() => budget.add([1, 2, 3, 4, 5, 6, 7, 8, 9], 'here')).toThrow(/here would make/);
+    expect(() => budget.addCopy([1, 2, 3, 4, 5, 6, 7, 8, 9], 'here')).toThrow(/here would make/);
   });
 });

@@ -79,15 +79,6 @@ export class PatchBudget {
     this.elements = size.elements;
   }
 
-  /** Accounts for `value` entering the document; 413 when the result would pass the limits. */
-  add(value: unknown, where: string): void {
-    const left = { bytes: this.limits.maxBytes - this.bytes, elements: this.limits.maxElements - this.elements };
-    const size = measureJson(value, left);
-    if (size.bytes > left.bytes || size.elements > left.elements) throw this.refusal(where);
-    this.bytes += size.bytes;
-    this.elements += size.elements;
-  }
-
   /**
    * A deep copy of `value` (plain JSON) accounted for as entering the document, made in the same walk as its
    * measurement; 413 as soon as the copy would pass the limits, before more of it is built.
