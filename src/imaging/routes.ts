@@ -10,6 +10,10 @@ import type { FhirResponse } from '../fhir/rest/fhir-request';
 import type { FhirRouter, RouteHandler } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
 import { assertUrlId } from '../fhir/rest/write-body';
+import { operationRoute } from '../fhir/operations/operation-route';
+
+/** The canonical base of the OperationDefinitions Lucarne ships (ig/). */
+const LUCARNE = 'https://lucarne.example/fhir/OperationDefinition/';
 
 /** Studies per page of $imaging-record when `_count` is not given. */
 const DEFAULT_STUDIES_PER_PAGE = 20;
@@ -80,11 +84,15 @@ export const doseStatisticsHandler: RouteHandler = async (ctx, request, store) =
 
 /** The imaging record operations: $imaging-record (instance and type level), $everything, $dose-summary (Patient) and $dose-statistics (Observation). */
 export function registerImagingRoutes(router: FhirRouter): void {
-  for (const method of ['GET', 'POST'] as const) {
-    router.register(method, 'Patient/:id/$imaging-record', imagingRecordHandler);
-    router.register(method, 'Patient/$imaging-record', typeImagingRecordHandler);
-    router.register(method, 'Patient/:id/$everything', everythingHandler);
-    router.register(method, 'Patient/:id/$dose-summary', doseSummaryHandler);
-    router.register(method, 'Observation/$dose-statistics', doseStatisticsHandler);
+  const routes: [string, string, RouteHandler][] = [
+    ['Patient/:id/$imaging-record', `${LUCARNE}imaging-record`, imagingRecordHandler],
+    ['Patient/$imaging-record', `${LUCARNE}imaging-record`, typeImagingRecordHandler],
+    ['Patient/:id/$everything', 'http://hl7.org/fhir/OperationDefinition/Patient-everything', everythingHandler],
+    ['Patient/:id/$dose-summary', `${LUCARNE}dose-summary`, doseSummaryHandler],
+    ['Observation/$dose-statistics', `${LUCARNE}dose-statistics`, doseStatisticsHandler],
+  ];
+  for (const [pattern, definition, handler] of routes) {
+    const checked = operationRoute(definition, handler);
+    for (const method of ['GET', 'POST'] as const) router.register(method, pattern, checked);
   }
 }

@@ -125,6 +125,17 @@ export function describeStoreContract(
         expect((await store.read('Patient', 'a'))?.deleted).toBe(true);
       });
 
+      it('treats If-Match: * as RFC 9110 does: any current version matches, none fails with 412', async () => {
+        await expectStatus(store.update(patient('none'), { ifMatch: '*' }), [412]);
+        expect(await store.read('Patient', 'none')).toBeUndefined();
+        await store.create(patient('a'));
+        const { record, created } = await store.update(patient('a', { active: true }), { ifMatch: '*' });
+        expect({ version: record.versionId, created }).toEqual({ version: '2', created: false });
+        await store.delete('Patient', 'a');
+        await expectStatus(store.update(patient('a'), { ifMatch: '*' }), [412]);
+        expect((await store.read('Patient', 'a'))?.deleted).toBe(true);
+      });
+
       it('records the method it is given (PATCH)', async () => {
         await store.create(patient('a'));
         const { record } = await store.update(patient('a', { active: true }), { method: 'PATCH' });
@@ -174,6 +185,13 @@ export function describeStoreContract(
         await expectStatus(store.delete('Patient', 'a', { ifMatch: '1' }), [412]);
         expect((await store.read('Patient', 'a'))?.deleted).toBe(false);
         expect((await store.delete('Patient', 'a', { ifMatch: '2' }))?.versionId).toBe('3');
+      });
+
+      it('deletes with If-Match: * when the resource exists, and answers 412 when it does not', async () => {
+        await expectStatus(store.delete('Patient', 'none', { ifMatch: '*' }), [412]);
+        await store.create(patient('a'));
+        expect((await store.delete('Patient', 'a', { ifMatch: '*' }))?.versionId).toBe('2');
+        await expectStatus(store.delete('Patient', 'a', { ifMatch: '*' }), [412]);
       });
     });
 

@@ -118,6 +118,33 @@ describe('update', () => {
     expect(ok.headers.etag).toBe('W/"3"');
   });
 
+  it('treats If-Match: * as RFC 9110: an existing resource is updated, a missing one answers 412 and is not created', async () => {
+    const put = (id: string, extra: object = {}) =>
+      request(server.app).put(`/fhir/Patient/${id}`).set('Content-Type', FHIR_JSON).set('If-Match', '*').send(patient({ id, ...extra }));
+    const missing = await put('star-none');
+    expect(missing.status).toBe(412);
+    expect(missing.body.resourceType).toBe('OperationOutcome');
+    expect((await request(server.app).get('/fhir/Patient/star-none')).status).toBe(404);
+    await request(server.app).put('/fhir/Patient/star-1').set('Content-Type', FHIR_JSON).send(patient({ id: 'star-1' }));
+    const ok = await put('star-1', { gender: 'male' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.etag).toBe('W/"2"');
+    expect((await request(server.app).delete('/fhir/Patient/star-none').set('If-Match', '*')).status).toBe(412);
+  });
+
+  it('refuses contained resources that share an id, on create and update (400)', async () => {
+    const contained = [
+      { resourceType: 'Organization', id: 'org', name: 'A' },
+      { resourceType: 'Organization', id: 'org', name: 'B' },
+    ];
+    const created = await request(server.app).post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(patient({ contained }));
+    expect(created.status).toBe(400);
+    expect(JSON.stringify(created.body)).toContain('Patient.contained[1].id');
+    const updated = await request(server.app).put('/fhir/Patient/dup-c').set('Content-Type', FHIR_JSON).send(patient({ id: 'dup-c', contained }));
+    expect(updated.status).toBe(400);
+    expect((await request(server.app).get('/fhir/Patient/dup-c')).status).toBe(404);
+  });
+
   it('honours Prefer return=minimal and return=OperationOutcome', async () => {
     const minimal = await request(server.app).post('/fhir/Patient').set('Content-Type', FHIR_JSON).set('Prefer', 'return=minimal').send(patient());
     expect(minimal.status).toBe(201);

@@ -155,3 +155,23 @@ it('the CapabilityStatement lists the terminology operations once registered', a
   const names = [...(cs.rest?.[0].operation ?? []), ...(cs.rest?.[0].resource ?? []).flatMap((r) => r.operation ?? [])].map((o) => o.name);
   for (const op of ['expand', 'validate-code', 'lookup', 'subsumes']) expect(names).toContain(op);
 });
+
+describe('$expand limits', () => {
+  const inline = (include: object[]) => params({ name: 'valueSet', resource: { resourceType: 'ValueSet', status: 'active', compose: { include } } });
+
+  it('runs a regex filter that would backtrack exponentially in linear time', async () => {
+    const started = Date.now();
+    const res = await post('ValueSet/$expand', inline([{ system: 'http://loinc.org', filter: [{ property: 'display', op: 'regex', value: '(?:.|.){1,26}#' }] }]));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(res.status).toBe(200);
+    expect((res.body as ValueSet).expansion?.total).toBe(0);
+  });
+
+  it('refuses a ValueSet of 5,000 includes quickly with 400 too-costly', async () => {
+    const started = Date.now();
+    const res = await post('ValueSet/$expand', inline(Array.from({ length: 5000 }, () => ({ system: 'http://loinc.org' }))));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(res.status).toBe(400);
+    expect((res.body as OperationOutcome).issue[0].code).toBe('too-costly');
+  });
+});

@@ -18,6 +18,7 @@ const SUITES: [file: string, servers: number][] = [
   ['search-total.test', 1],
   ['search-handling.test', 2],
   ['patch.test', 0],
+  ['patch-limits.test', 0],
   ['bundle-batch.test', 0],
   ['bad-input.test', 1],
   ['imaging-record.test', 0],

@@ -6,6 +6,7 @@ import type { FhirRouter, RouteDefinition, RouteHandler } from '../rest/router';
 import { parseSearch } from '../rest/search-parsing';
 import type { ServerContext } from '../rest/server-context';
 import type { TerminologyService, ValidateCodeRequest, ValidateCodeResult } from '../terminology/terminology-service';
+import { operationRoute } from './operation-route';
 import { OperationInput } from './terminology-parameters';
 
 /**
@@ -93,15 +94,17 @@ export function terminologyRoutes(service: TerminologyService): RouteDefinition[
     { method: 'GET', pattern, handler },
     { method: 'POST', pattern, handler },
   ];
+  const R4 = 'http://hl7.org/fhir/OperationDefinition/';
+  const declared = (id: string, handler: RouteHandler) => operationRoute(`${R4}${id}`, handler);
   return [
-    ...both('ValueSet/$expand', expand),
-    ...both('ValueSet/:id/$expand', expand),
-    ...both('ValueSet/$validate-code', validateValueSet),
-    ...both('ValueSet/:id/$validate-code', validateValueSet),
-    ...both('CodeSystem/$validate-code', validateCodeSystem),
-    ...both('CodeSystem/:id/$validate-code', validateCodeSystem),
-    ...both('CodeSystem/$lookup', lookup),
-    ...both('CodeSystem/$subsumes', subsumes),
+    ...both('ValueSet/$expand', declared('ValueSet-expand', expand)),
+    ...both('ValueSet/:id/$expand', declared('ValueSet-expand', expand)),
+    ...both('ValueSet/$validate-code', declared('ValueSet-validate-code', validateValueSet)),
+    ...both('ValueSet/:id/$validate-code', declared('ValueSet-validate-code', validateValueSet)),
+    ...both('CodeSystem/$validate-code', declared('CodeSystem-validate-code', validateCodeSystem)),
+    ...both('CodeSystem/:id/$validate-code', declared('CodeSystem-validate-code', validateCodeSystem)),
+    ...both('CodeSystem/$lookup', declared('CodeSystem-lookup', lookup)),
+    ...both('CodeSystem/$subsumes', declared('CodeSystem-subsumes', subsumes)),
   ];
 }
 

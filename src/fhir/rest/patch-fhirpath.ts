@@ -1,8 +1,11 @@
 import type { ElementDefinition, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
 import * as fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
-import { FhirError, badRequest, issue } from '../../kernel/errors';
+import { FhirError, badRequest, issue, tooLarge } from '../../kernel/errors';
 import type { Definitions } from '../conformance/definitions';
+import { FhirPathTooCostly, METERED_OPTIONS, metered } from '../model/fhirpath-meter';
+import { assertParametersShape } from '../operations/parameters-shape';
+import { measureJson, type ResourceLimits } from './patch-budget';
 
 /**
  * FHIRPath Patch (R4 fhirpatch.html): a Parameters resource whose `operation` parameters each carry
@@ -99,8 +102,11 @@ function assertSafe(value: unknown, opIndex: number): void {
 
 function evaluate(resource: Resource, path: string, opIndex: number): PathNode[] {
   try {
-    return fhirpath.evaluate(resource, path, {}, r4model, { resolveInternalTypes: false }) as PathNode[];
+    return metered(`FHIRPath Patch operation ${opIndex}`, () =>
+      fhirpath.evaluate(resource, path, { resource, rootResource: resource }, r4model, { resolveInternalTypes: false, ...METERED_OPTIONS }),
+    ) as PathNode[];
   } catch (e) {
+    if (e instanceof FhirPathTooCostly) throw e;
     throw fail(opIndex, `bad FHIRPath "${path}": ${(e as Error).message}`);
   }
 }
@@ -211,13 +217,20 @@ function applyOne(definitions: Definitions, resource: Resource, op: Operation, i
   }
 }
 
-/** Applies a FHIRPath Patch to a copy of `resource`. 400 for a malformed patch, 422 when it does not apply. */
-export function applyFhirPathPatch<T extends Resource>(definitions: Definitions, resource: T, body: unknown): T {
-  if (typeof body !== 'object' || body === null || (body as Resource).resourceType !== 'Parameters') {
-    throw badRequest('A FHIRPath Patch body must be a Parameters resource');
-  }
-  const operations = readOperations(body as Parameters);
+/**
+ * Applies a FHIRPath Patch to a copy of `resource`. 400 for a malformed patch, 422 when it does not apply or
+ * a path is too costly to evaluate, 413 when the result passes `limits` (values come from the body, so the
+ * result grows by at most the body's size and is measured once at the end).
+ */
+export function applyFhirPathPatch<T extends Resource>(definitions: Definitions, resource: T, body: unknown, limits?: ResourceLimits): T {
+  const operations = readOperations(assertParametersShape(body, 'a FHIRPath Patch'));
   const copy = structuredClone(resource);
   operations.forEach((op, i) => applyOne(definitions, copy, op, i));
+  if (limits) {
+    const size = measureJson(copy, { bytes: limits.maxBytes, elements: limits.maxElements });
+    if (size.bytes > limits.maxBytes || size.elements > limits.maxElements) {
+      throw tooLarge(`The patched resource is larger than a resource may be (${limits.maxBytes} bytes, ${limits.maxElements} elements)`);
+    }
+  }
   return copy;
 }

@@ -1,4 +1,5 @@
 import { FhirError, badRequest, issue } from '../../kernel/errors';
+import { PatchBudget, type ResourceLimits } from './patch-budget';
 
 /** RFC 6902 JSON Patch applied to a copy of a JSON document. */
 
@@ -136,28 +137,51 @@ function readOperation(raw: unknown, index: number): PatchOperation {
   return op as unknown as PatchOperation;
 }
 
-/** Applies the patch to a deep copy of `document`; throws FhirError 400 (bad patch) or 422 (failed test). */
-export function applyJsonPatch<T>(document: T, patch: unknown): T {
+/** The value an `add` at `tokens` overwrites: a member of an object that is already there. */
+function overwrittenByAdd(doc: Json, tokens: string[], index: number): Json | undefined {
+  if (tokens.length === 0) return doc;
+  const parent = parentOf(doc, tokens, index);
+  const last = tokens[tokens.length - 1];
+  return !Array.isArray(parent) && hasOwn(parent, last) ? parent[last] : undefined;
+}
+
+/**
+ * Applies the patch to a deep copy of `document`; throws FhirError 400 (bad patch) or 422 (failed test).
+ * With `limits`, every operation that adds to the document is measured before it runs, and the first one
+ * that would take the document past the limits is refused (413): a patch cannot amplify a resource.
+ */
+export function applyJsonPatch<T>(document: T, patch: unknown, limits?: ResourceLimits): T {
   if (!Array.isArray(patch)) throw badRequest('A JSON Patch body must be an array of operations');
+  const budget = limits ? new PatchBudget(limits, document) : undefined;
   let doc: Json = structuredClone(document);
   patch.forEach((raw, index) => {
     const op = readOperation(raw, index);
     const path = parsePointer(op.path, index);
+    const where = `JSON Patch operation ${index} (${op.op})`;
     switch (op.op) {
-      case 'add':
-        doc = addValue(doc, path, structuredClone(op.value), index);
+      case 'add': {
+        const overwritten = budget ? overwrittenByAdd(doc, path, index) : undefined;
+        const copy = budget ? budget.addCopy(op.value, where) : structuredClone(op.value);
+        if (overwritten !== undefined) budget?.remove(overwritten);
+        doc = addValue(doc, path, copy, index);
         break;
-      case 'remove':
-        removeValue(doc, path, index);
+      }
+      case 'remove': {
+        const removed = removeValue(doc, path, index);
+        budget?.remove(removed);
         break;
-      case 'replace':
-        getValue(doc, path, index);
-        if (path.length === 0) doc = structuredClone(op.value);
+      }
+      case 'replace': {
+        const old = getValue(doc, path, index);
+        const copy = budget ? budget.addCopy(op.value, where) : structuredClone(op.value);
+        budget?.remove(old);
+        if (path.length === 0) doc = copy;
         else {
           removeValue(doc, path, index);
-          doc = addValue(doc, path, structuredClone(op.value), index);
+          doc = addValue(doc, path, copy, index);
         }
         break;
+      }
       case 'move': {
         const from = parsePointer(op.from as string, index);
         if (path.length > from.length && from.every((t, i) => path[i] === t)) {
@@ -165,12 +189,19 @@ export function applyJsonPatch<T>(document: T, patch: unknown): T {
         }
         const value = getValue(doc, from, index);
         removeValue(doc, from, index);
+        if (budget) {
+          const overwritten = overwrittenByAdd(doc, path, index);
+          if (overwritten !== undefined) budget.remove(overwritten);
+        }
         doc = addValue(doc, path, value, index);
         break;
       }
       case 'copy': {
         const value = getValue(doc, parsePointer(op.from as string, index), index);
-        doc = addValue(doc, path, structuredClone(value), index);
+        const overwritten = budget ? overwrittenByAdd(doc, path, index) : undefined;
+        const copy = budget ? budget.addCopy(value, where) : structuredClone(value);
+        if (overwritten !== undefined) budget?.remove(overwritten);
+        doc = addValue(doc, path, copy, index);
         break;
       }
       case 'test': {

@@ -1,11 +1,13 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { FhirError, badRequest, gone, issue, multipleMatches, notFound, preconditionFailed, unsupportedMediaType } from '../../kernel/errors';
+import { FhirError, badRequest, conflict, gone, issue, multipleMatches, notFound, preconditionFailed, unsupportedMediaType } from '../../kernel/errors';
 import type { FhirStore, VersionRecord } from '../../store/store';
+import { duplicateContainedId } from './contained-ids';
 import { findMatches } from '../bundle/find-matches';
 import { ID_PATTERN, parseEtag, withoutServerMeta } from '../model/meta';
 import type { FhirRequest } from './fhir-request';
 import { applyFhirPathPatch } from './patch-fhirpath';
-import { applyJsonPatch } from './patch-json';
+import { assertDepthWithin, postedResourceLimits } from './patch-budget';
+import { applyJsonPatch, jsonEqual } from './patch-json';
 import { writeResponse } from './resource-response';
 import type { RouteDefinition, RouteHandler } from './router';
 import type { ServerContext } from './server-context';
@@ -48,16 +50,27 @@ function checkResult(ctx: ServerContext, before: Resource, after: unknown) {
   if (resource.id !== before.id) {
     throw new FhirError(422, [issue('processing', 'A patch cannot change the id', `${before.resourceType}.id`)]);
   }
+  const duplicate = duplicateContainedId(resource);
+  if (duplicate) throw new FhirError(422, [duplicate]);
   const cleaned = withoutServerMeta(resource);
   const issues = ctx.validator.validate(cleaned);
   if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw new FhirError(422, issues);
   return { resource: cleaned as Resource & { id: string }, warnings: issues };
 }
 
+function unchanged(current: Resource, patched: unknown): boolean {
+  return typeof patched === 'object' && patched !== null && jsonEqual(withoutServerMeta(patched as Resource), withoutServerMeta(current));
+}
+
+/** How often a patch is recomputed when another write changed the resource between its read and its write. */
+const PATCH_ATTEMPTS = 5;
+
 /**
- * PATCH [type]/[id] and PATCH [type]?criteria with JSON Patch or FHIRPath Patch. Read, patch and write run
- * in one store transaction and the write names the version read, so a concurrent change answers 409/412
- * instead of being lost. If-Match must name the current version (412).
+ * PATCH [type]/[id] and PATCH [type]?criteria with JSON Patch or FHIRPath Patch. The current version is read,
+ * the patch computed and checked outside any store transaction (a costly patch never holds the writers up),
+ * then written on condition that the resource is still at the version read. When another write came first
+ * the patch is recomputed on the new version, unless the client named the version with If-Match (412).
+ * A patch that changes nothing answers the current version without writing one.
  */
 export const patch: RouteHandler = async (ctx, request, store, params) => {
   const kind = patchKind(request);
@@ -65,17 +78,27 @@ export const patch: RouteHandler = async (ctx, request, store, params) => {
   const rawIfMatch = request.headers['if-match'];
   const ifMatch = parseEtag(rawIfMatch);
   if (rawIfMatch !== undefined && ifMatch === undefined) throw badRequest(`Invalid If-Match '${rawIfMatch.slice(0, 80)}'`);
-  return store.transaction(async (tx) => {
-    const record = await target(ctx, tx, params.type, params.id, request.query);
-    if (ifMatch !== undefined && ifMatch !== record.versionId) {
+  const limits = postedResourceLimits(ctx.config.maxBodyBytes);
+  for (let attempt = 1; ; attempt++) {
+    const record = await target(ctx, store, params.type, params.id, request.query);
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== record.versionId) {
       throw preconditionFailed(`If-Match names version ${ifMatch} but ${record.resourceType}/${record.id} is at version ${record.versionId}`);
     }
     const current = record.resource as Resource;
-    const patched = kind === 'json-patch' ? applyJsonPatch(current, request.body) : applyFhirPathPatch(ctx.definitions, current, request.body);
+    const patched =
+      kind === 'json-patch' ? applyJsonPatch(current, request.body, limits) : applyFhirPathPatch(ctx.definitions, current, request.body, limits);
+    assertDepthWithin(patched);
+    if (unchanged(current, patched)) return writeResponse(ctx, request, record, 200);
     const { resource, warnings } = checkResult(ctx, current, patched);
-    const { record: written } = await tx.update(resource, { ifMatch: record.versionId, method: 'PATCH' });
-    return writeResponse(ctx, request, written, 200, warnings.length ? warnings : undefined);
-  });
+    try {
+      const { record: written } = await store.update(resource, { ifMatch: record.versionId, method: 'PATCH' });
+      return writeResponse(ctx, request, written, 200, warnings.length ? warnings : undefined);
+    } catch (err) {
+      const raced = err instanceof FhirError && (err.status === 412 || err.status === 409);
+      if (!raced || (ifMatch !== undefined && ifMatch !== '*')) throw err;
+      if (attempt >= PATCH_ATTEMPTS) throw conflict(`${record.resourceType}/${record.id} is being changed by others; try the patch again`);
+    }
+  }
 };
 
 export const patchRoutes: RouteDefinition[] = [

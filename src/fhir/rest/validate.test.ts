@@ -39,6 +39,13 @@ describe('$validate', () => {
     expect(errors(wrongType.body as OperationOutcome)).toHaveLength(1);
   });
 
+  it('reports contained resources that share an id as an error (a write would refuse them)', async () => {
+    const contained = [{ resourceType: 'Organization', id: 'o', name: 'A' }, { resourceType: 'Organization', id: 'o', name: 'B' }];
+    const res = await post('/fhir/Patient/$validate', { resourceType: 'Patient', contained });
+    expect(res.status).toBe(200);
+    expect(errors(res.body as OperationOutcome).map((i) => i.expression?.[0])).toContain('Patient.contained[1].id');
+  });
+
   it('mode update checks the id against the instance; mode delete checks the instance exists', async () => {
     const created = await post('/fhir/Patient', { resourceType: 'Patient' });
     const p = created.body as Patient;

@@ -1,6 +1,8 @@
 import type { OperationOutcomeIssue, Parameters, Resource } from '@medplum/fhirtypes';
 import { FhirError, badRequest, issue, operationOutcome } from '../../kernel/errors';
 import { ID_PATTERN } from '../model/meta';
+import { operationRoute } from '../operations/operation-route';
+import { duplicateContainedId } from './contained-ids';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import type { RouteDefinition, RouteHandler, RouteParams } from './router';
 
@@ -55,7 +57,8 @@ function contentIssues(resource: unknown, type: string, validate: (r: unknown) =
   }
   const found = (resource as Resource).resourceType;
   if (found !== type) return [issue('invalid', `resourceType '${String(found).slice(0, 64)}' does not match the URL type '${type}'`, 'resourceType')];
-  return validate(resource);
+  const duplicate = duplicateContainedId(resource);
+  return duplicate ? [duplicate, ...validate(resource)] : validate(resource);
 }
 
 const validateOperation: RouteHandler = async (ctx, request, store, params: RouteParams) => {
@@ -92,8 +95,10 @@ const validateOperation: RouteHandler = async (ctx, request, store, params: Rout
   return outcome(issues);
 };
 
+const checkedValidate = operationRoute('http://hl7.org/fhir/OperationDefinition/Resource-validate', validateOperation, { resourceBody: true });
+
 export const validateRoutes: RouteDefinition[] = [
-  { method: 'POST', pattern: ':type/$validate', handler: validateOperation },
-  { method: 'POST', pattern: ':type/:id/$validate', handler: validateOperation },
-  { method: 'GET', pattern: ':type/:id/$validate', handler: validateOperation },
+  { method: 'POST', pattern: ':type/$validate', handler: checkedValidate },
+  { method: 'POST', pattern: ':type/:id/$validate', handler: checkedValidate },
+  { method: 'GET', pattern: ':type/:id/$validate', handler: checkedValidate },
 ];

@@ -1,5 +1,6 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { badRequest } from '../../kernel/errors';
+import { badRequest, invalidResource } from '../../kernel/errors';
+import { duplicateContainedId } from './contained-ids';
 import { assertValid } from '../validation/assert-valid';
 import { ID_PATTERN, withoutServerMeta } from '../model/meta';
 import type { ServerContext } from './server-context';
@@ -29,6 +30,8 @@ export function checkWriteBody(ctx: ServerContext, body: unknown, type: string, 
   if (candidate.id !== undefined && (typeof candidate.id !== 'string' || !ID_PATTERN.test(candidate.id))) {
     throw badRequest('Invalid id: 1 to 64 characters among A-Z a-z 0-9 - .', `${type}.id`);
   }
+  const duplicate = duplicateContainedId(candidate);
+  if (duplicate) throw invalidResource([duplicate]);
   const resource = withoutServerMeta(candidate as unknown as Resource);
   const warnings = assertValid(ctx.validator, resource);
   return { resource, warnings };

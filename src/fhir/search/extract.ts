@@ -1,5 +1,6 @@
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import type { Definitions } from '../conformance/definitions';
+import { METERED_OPTIONS, metered } from '../model/fhirpath-meter';
 import { compileComposite, emitComposite, type CompiledComposite } from './extract-composite';
 import { compileExistsNotFalse } from './extract-exists';
 import { compilePath, rootType, splitUnion, UnsupportedExpression, type PathNode, type PathProgram } from './extract-path';
@@ -8,7 +9,7 @@ import { emitValue, type ValueContext } from './extract-values';
 import type { IndexEntry } from './index-entry';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const fhirpath = require('fhirpath') as { compile(expr: string, model: unknown): (r: unknown) => unknown[] };
+const fhirpath = require('fhirpath') as { compile(expr: string, model: unknown, options?: object): (r: unknown) => unknown[] };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const r4Model = require('fhirpath/fhir-context/r4') as unknown;
 
@@ -120,12 +121,16 @@ function compileType(
   return result;
 }
 
+/**
+ * An expression the compiled paths do not support, evaluated by fhirpath.js under the FHIRPath budget. An
+ * evaluation that fails, or passes the budget (only a pathological resource can), indexes nothing for it.
+ */
 function fallback(part: string, kind: string): PathProgram {
-  const fn = fhirpath.compile(part, r4Model);
+  const fn = fhirpath.compile(part, r4Model, METERED_OPTIONS);
   return (resource) => {
     let values: unknown[];
     try {
-      values = fn(resource);
+      values = metered(`Search expression ${part}`, () => fn(resource));
     } catch {
       return [];
     }

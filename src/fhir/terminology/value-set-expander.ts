@@ -1,6 +1,8 @@
 import type { ValueSet, ValueSetComposeInclude, ValueSetComposeIncludeConceptDesignation, ValueSetComposeIncludeFilter, ValueSetExpansionContains } from '@medplum/fhirtypes';
+import { RE2JS } from 're2js';
 import { FhirError, issue, notFound } from '../../kernel/errors';
 import type { CodeSystemIndex } from './code-system-index';
+import { EXPANSION_LIMITS, assertComposeWithinLimits, tooCostly } from './expansion-limits';
 import { splitCanonical } from './terminology-source';
 
 export interface ExpansionItem {
@@ -31,31 +33,37 @@ const key = (system: string, code: string) => `${system}|${code}`;
 export class ValueSetExpander {
   constructor(private readonly deps: ExpanderDeps) {}
 
-  expand(vs: ValueSet, depth = 0): ExpansionItem[] {
+  /** Throws 400 too-costly when the compose (or the codes it lists in all) passes EXPANSION_LIMITS. */
+  expand(vs: ValueSet): ExpansionItem[] {
+    return this.expandWithin(vs, 0, { listed: 0 });
+  }
+
+  private expandWithin(vs: ValueSet, depth: number, work: Work): ExpansionItem[] {
     const name = vs.url ?? `ValueSet/${vs.id ?? '(inline)'}`;
     if (depth > MAX_DEPTH) throw new FhirError(400, [issue('processing', `ValueSet '${name}' nests value sets too deeply (or includes itself)`)]);
     if (!vs.compose) {
       if (vs.expansion?.contains) return flatten(vs.expansion.contains);
       throw new FhirError(400, [issue('processing', `ValueSet '${name}' has neither a compose nor an expansion`)]);
     }
+    assertComposeWithinLimits(vs, name);
     const result = new Map<string, ExpansionItem>();
     for (const include of vs.compose.include ?? []) {
-      for (const item of this.includeItems(include, name, depth)) if (!result.has(key(item.system, item.code))) result.set(key(item.system, item.code), item);
+      for (const item of this.includeItems(include, name, depth, work)) if (!result.has(key(item.system, item.code))) result.set(key(item.system, item.code), item);
     }
     for (const exclude of vs.compose.exclude ?? []) {
-      for (const item of this.includeItems(exclude, name, depth)) result.delete(key(item.system, item.code));
+      for (const item of this.includeItems(exclude, name, depth, work)) result.delete(key(item.system, item.code));
     }
     return [...result.values()];
   }
 
-  private includeItems(include: ValueSetComposeInclude, vsName: string, depth: number): ExpansionItem[] {
+  private includeItems(include: ValueSetComposeInclude, vsName: string, depth: number, work: Work): ExpansionItem[] {
     let items: ExpansionItem[] | undefined;
-    if (include.system) items = this.systemItems(include, vsName);
+    if (include.system) items = count(work, this.systemItems(include, vsName), vsName);
     for (const nested of include.valueSet ?? []) {
       const [url] = splitCanonical(nested);
       const vs = this.deps.valueSet(url);
       if (!vs) throw notFound(`ValueSet '${url}' (included by ValueSet '${vsName}') is not known to this server`);
-      const nestedItems = this.expand(vs, depth + 1);
+      const nestedItems = count(work, this.expandWithin(vs, depth + 1, work), vsName);
       if (items === undefined) items = nestedItems;
       else {
         const keep = new Set(nestedItems.map((i) => key(i.system, i.code)));
@@ -87,6 +95,19 @@ export class ValueSetExpander {
       return item(system, index, code, concept?.display, concept?.designation, concept);
     });
   }
+}
+
+/** The codes listed so far in one expansion. */
+interface Work {
+  listed: number;
+}
+
+function count(work: Work, items: ExpansionItem[], vsName: string): ExpansionItem[] {
+  work.listed += items.length;
+  if (work.listed > EXPANSION_LIMITS.maxWork) {
+    throw tooCostly(`Expanding ValueSet '${vsName}' lists more than ${EXPANSION_LIMITS.maxWork} codes (includes of the same codes count each time)`);
+  }
+  return items;
 }
 
 function item(
@@ -149,10 +170,24 @@ function applyFilter(index: CodeSystemIndex, codes: string[], filter: ValueSetCo
   throw unsupported();
 }
 
-function safeRegex(source: string, fail: () => FhirError): RegExp {
+interface Pattern {
+  test(value: string): boolean;
+}
+
+/**
+ * A `regex` filter's pattern, matched against the whole value by RE2 (linear time in the value, whatever
+ * the pattern: no backtracking, so no pattern can stall the server). Constructs RE2 does not have (back
+ * references, look-around) and over-long patterns answer 400.
+ */
+function safeRegex(source: string, fail: () => FhirError): Pattern {
+  if (source.length > EXPANSION_LIMITS.maxPatternLength) {
+    throw tooCostly(`A regex filter may be at most ${EXPANSION_LIMITS.maxPatternLength} characters long`);
+  }
+  let re: RE2JS;
   try {
-    return new RegExp(`^(?:${source})$`);
+    re = RE2JS.compile(source);
   } catch {
     throw fail();
   }
+  return { test: (value) => re.matches(value) };
 }

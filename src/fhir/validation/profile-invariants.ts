@@ -1,6 +1,7 @@
 import type { ElementDefinitionConstraint } from '@medplum/fhirtypes';
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
+import { METERED_OPTIONS, metered } from '../model/fhirpath-meter';
 import { nirKeyValid } from './profile-nir';
 
 export interface CompiledInvariant {
@@ -29,14 +30,15 @@ function primitive(input: unknown): unknown {
 /**
  * Compiles a constraint's FHIRPath expression once, with the R4 model and the element path as its base (so
  * choice types and type functions resolve). Only an explicit `false` fails: an empty result (for example an
- * `implies` whose premise is empty) is not a violation.
+ * `implies` whose premise is empty) is not a violation. Each evaluation runs under the FHIRPath budget: one
+ * that passes it throws FhirPathTooCostly (422 too-costly) rather than holding the server.
  */
 export function compileInvariant(constraint: ElementDefinitionConstraint, elementPath: string): CompiledInvariant {
   const expression = constraint.expression as string;
   const base = elementPath.includes('[x]') ? undefined : elementPath;
   let evaluate: (item: unknown, env: Record<string, unknown>) => unknown[];
   try {
-    evaluate = fhirpath.compile(base ? { base, expression } : expression, r4Model, { userInvocationTable }) as typeof evaluate;
+    evaluate = fhirpath.compile(base ? { base, expression } : expression, r4Model, { userInvocationTable, ...METERED_OPTIONS }) as typeof evaluate;
   } catch (e) {
     throw new Error(`Invariant ${constraint.key} on ${elementPath}: invalid FHIRPath '${expression}': ${(e as Error).message}`);
   }
@@ -45,7 +47,7 @@ export function compileInvariant(constraint: ElementDefinitionConstraint, elemen
     severity: constraint.severity === 'warning' ? 'warning' : 'error',
     human: constraint.human ?? expression,
     holds(item, root) {
-      const result = evaluate(item, { resource: root, rootResource: root });
+      const result = metered(`Invariant ${constraint.key} on ${elementPath}`, () => evaluate(item, { resource: root, rootResource: root }));
       return !result.some((v) => primitive(v) === false);
     },
   };

@@ -170,6 +170,7 @@ export class ResourceRepository {
 
   private doDelete(resourceType: string, id: string, options: WriteOptions): VersionRecord | undefined {
     const cur = this.selectCurrent.get(resourceType, id);
+    if (options.ifMatch === '*') checkIfMatch(resourceType, id, cur, options.ifMatch);
     if (!cur || cur.deleted === 1) return undefined;
     if (options.ifMatch !== undefined) checkIfMatch(resourceType, id, cur, options.ifMatch);
     const version = cur.version + 1;
@@ -214,11 +215,16 @@ export class ResourceRepository {
   }
 }
 
-/** If-Match accepts the bare versionId and tolerates the ETag form W/"n". */
+/**
+ * If-Match accepts the bare versionId and tolerates the ETag form W/"n". `*` (RFC 9110) matches any current
+ * version, and fails with 412 when there is none.
+ */
 function checkIfMatch(type: string, id: string, cur: CurrentRow | undefined, ifMatch: string): void {
+  if (ifMatch === '*') {
+    if (!cur || cur.deleted === 1) throw preconditionFailed(`${type}/${id} does not exist, so If-Match: * does not match`);
+    return;
+  }
   if (!cur || cur.deleted === 1) throw conflict(`${type}/${id} does not exist, so If-Match cannot match`);
   const expected = ifMatch.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-  if (expected !== String(cur.version)) {
-    throw preconditionFailed(`${type}/${id} is at version ${cur.version}, not ${expected}`);
-  }
+  if (expected !== String(cur.version)) throw preconditionFailed(`${type}/${id} is at version ${cur.version}, not ${expected}`);
 }

@@ -191,7 +191,7 @@ export class Repository {
         return { record, created: !cur || cur.deleted };
       } catch (err) {
         if (!(err instanceof VersionTaken)) throw err;
-        if (options.ifMatch !== undefined) throw preconditionFailed(`${type}/${resource.id} was changed concurrently`);
+        if (options.ifMatch !== undefined && options.ifMatch !== '*') throw preconditionFailed(`${type}/${resource.id} was changed concurrently`);
       }
     }
     throw conflict(`${type}/${resource.id} is being written by others; try again`);
@@ -200,13 +200,13 @@ export class Repository {
   async delete(type: string, id: string, options: WriteOptions = {}): Promise<VersionRecord | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const cur = await this.current(type, id);
-      if (!cur || cur.deleted) return undefined;
+      if ((!cur || cur.deleted) && options.ifMatch !== '*') return undefined;
       if (options.ifMatch !== undefined) checkIfMatch(type, id, cur, options.ifMatch);
       try {
         return await this.commit(cur, type, id, undefined, options.method ?? 'DELETE');
       } catch (err) {
         if (!(err instanceof VersionTaken)) throw err;
-        if (options.ifMatch !== undefined) throw preconditionFailed(`${type}/${id} was changed concurrently`);
+        if (options.ifMatch !== undefined && options.ifMatch !== '*') throw preconditionFailed(`${type}/${id} was changed concurrently`);
       }
     }
     throw conflict(`${type}/${id} is being written by others; try again`);
@@ -285,8 +285,15 @@ export class Repository {
   }
 }
 
-/** If-Match accepts the bare versionId and tolerates the ETag form W/"n". */
+/**
+ * If-Match accepts the bare versionId and tolerates the ETag form W/"n". `*` (RFC 9110) matches any current
+ * version, and fails with 412 when there is none.
+ */
 function checkIfMatch(type: string, id: string, cur: ResourceDoc | null, ifMatch: string): void {
+  if (ifMatch === '*') {
+    if (!cur || cur.deleted) throw preconditionFailed(`${type}/${id} does not exist, so If-Match: * does not match`);
+    return;
+  }
   if (!cur || cur.deleted) throw conflict(`${type}/${id} does not exist, so If-Match cannot match`);
   const expected = ifMatch.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
   if (expected !== String(cur.version)) throw preconditionFailed(`${type}/${id} is at version ${cur.version}, not ${expected}`);
