@@ -26,6 +26,20 @@ export interface WriteOptions {
   ifMatch?: string;
   /** How the version came to be; defaults to POST for create, PUT for update, DELETE for delete. */
   method?: VersionRecord['method'];
+  /**
+   * The unique keys (claims, e.g. `ins|<system>|<value>`) the resource holds once this create or update is
+   * written, replacing those it held before; [] releases them all, undefined leaves them as they are. The
+   * write fails with 409, writing nothing, when another resource holds one of them; two concurrent writes
+   * claiming one key cannot both succeed. A deletion always releases the resource's claims.
+   */
+  claims?: readonly string[];
+}
+
+/** Who holds a claimed key. */
+export interface ClaimHolder {
+  key: string;
+  resourceType: string;
+  id: string;
 }
 
 export interface HistoryQuery {
@@ -73,6 +87,8 @@ export interface FhirStore {
   history(query: HistoryQuery): Promise<HistoryPage>;
   /** Current, non-deleted resources matching the request. */
   search(request: SearchRequest): Promise<SearchResult>;
+  /** The holders of those of `keys` that some resource claims (see WriteOptions.claims), in no particular order. */
+  claimHolders(keys: readonly string[]): Promise<ClaimHolder[]>;
   /**
    * Runs fn with a store view whose reads see its own writes and whose writes are committed together when
    * fn resolves, or not at all when it throws (even if the process dies midway). Writes from elsewhere wait.

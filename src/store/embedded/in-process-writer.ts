@@ -11,6 +11,7 @@ export function inProcessWriter(connection: WriterConnection): Writer {
     vread: async (resourceType, id, versionId) => connection.vread(resourceType, id, versionId),
     history: async (query) => connection.history(query),
     search: async (request) => connection.search(request),
+    claimHolders: async (keys) => connection.claimHolders(keys),
     savepoint: async (name) => connection.savepoint(name),
     release: async (name) => connection.release(name),
     rollbackTo: async (name) => connection.rollbackTo(name),

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
-import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import type { ClaimHolder, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import type { PreparedResource } from './prepared-resource';
 import { ResourceRepository } from './resource-repository';
 import { migrate } from './schema';
@@ -114,6 +114,11 @@ export class WriterConnection {
   search(request: SearchRequest): SearchResult {
     this.enter();
     return this.repo.search(request);
+  }
+
+  claimHolders(keys: readonly string[]): ClaimHolder[] {
+    this.enter();
+    return this.repo.claimHolders(keys);
   }
 
   savepoint(name: string): void {

@@ -6,7 +6,7 @@ import { createExtractor, type Extractor } from '../../fhir/search/extract';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
 import { monotonicClock, type Clock } from '../../kernel/clock';
 import { FhirError, issue } from '../../kernel/errors';
-import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import type { ClaimHolder, FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import { AsyncMutex } from '../../kernel/async-mutex';
 import { Leases } from './leases';
 import { Repository, type UndoStep } from './repository';
@@ -120,6 +120,11 @@ export class MongoStore implements FhirStore {
   search(request: SearchRequest): Promise<SearchResult> {
     this.check();
     return this.repo.search(request);
+  }
+
+  claimHolders(keys: readonly string[]): Promise<ClaimHolder[]> {
+    this.check();
+    return this.repo.claimHolders(keys);
   }
 
   async transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
