@@ -12,6 +12,8 @@ import type { FhirRequest, FhirResponse } from './fhir/rest/fhir-request';
 import { createFhirRouter, type FhirRouter } from './fhir/rest/router';
 import type { ServerContext } from './fhir/rest/server-context';
 import { createValidator } from './fhir/validation/create-validator';
+import { withWriteRules } from './fhir/write-rules/rule-store';
+import { insWriteRule } from './identity/ins-write-rule';
 import { terminologySearchResolver } from './fhir/terminology/search-resolver';
 import { TerminologyService } from './fhir/terminology/terminology-service';
 import { monotonicClock, systemClock, type Clock } from './kernel/clock';
@@ -63,7 +65,11 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   for (const skipped of conformance.skipped) logger.warn(skipped, 'conformance file skipped');
   const definitions = loadDefinitions({ extra: conformance.resources });
   const validator = createValidator(definitions);
-  const store = await openStore(config, definitions, conformance.resources, clock, logger, options.durability);
+  // Server rules every write passes, whatever the profiles: the INS check key and one INS per Patient.
+  const store = withWriteRules(
+    await openStore(config, definitions, conformance.resources, clock, logger, options.durability),
+    [insWriteRule()],
+  );
   const router = createFhirRouter();
   registerBundlePatchValidate(router);
   const terminology = new TerminologyService(definitions, conformance.resources, () => clock.now());
