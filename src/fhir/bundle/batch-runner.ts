@@ -7,6 +7,7 @@ import { entryLabel } from './bundle-plan';
 import { failureEntry, statusLine, successEntry } from './bundle-response';
 import { resolveConditionalReferences } from './conditional-references';
 import { runEntry } from './entry-request';
+import { redactUrl } from '../rest/redact-url';
 
 /**
  * Runs a batch Bundle: each entry on its own against ctx.store (no shared transaction), in the submitted
@@ -28,7 +29,7 @@ export async function runBatch(ctx: ServerContext, plan: BundlePlan, dispatch: F
       if (e instanceof FhirError) {
         entries.push(failureEntry(e));
       } else {
-        ctx.logger.error({ err: e, entry: entryLabel(entry) }, 'batch entry failed unexpectedly');
+        ctx.logger.error({ err: e, entry: redactUrl(entryLabel(entry)) }, 'batch entry failed unexpectedly');
         entries.push({
           response: {
             status: statusLine(500),
