@@ -12,6 +12,7 @@ import type { FhirRequest, FhirResponse } from './fhir/rest/fhir-request';
 import { createFhirRouter, type FhirRouter } from './fhir/rest/router';
 import type { ServerContext } from './fhir/rest/server-context';
 import { createValidator } from './fhir/validation/create-validator';
+import { backfillClaims } from './fhir/write-rules/backfill-claims';
 import { withWriteRules } from './fhir/write-rules/rule-store';
 import { insWriteRule } from './identity/ins-write-rule';
 import { terminologySearchResolver } from './fhir/terminology/search-resolver';
@@ -66,10 +67,14 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   const definitions = loadDefinitions({ extra: conformance.resources });
   const validator = createValidator(definitions);
   // Server rules every write passes, whatever the profiles: the INS check key and one INS per Patient.
-  const store = withWriteRules(
-    await openStore(config, definitions, conformance.resources, clock, logger, options.durability),
-    [insWriteRule()],
-  );
+  const rules = [insWriteRule()];
+  const store = withWriteRules(await openStore(config, definitions, conformance.resources, clock, logger, options.durability), rules);
+  try {
+    await backfillClaims(store, rules, logger);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const router = createFhirRouter();
   registerBundlePatchValidate(router);
   const terminology = new TerminologyService(definitions, conformance.resources, () => clock.now());

@@ -15,6 +15,7 @@ import { hasValidNirKey } from './nir-key';
 export function insWriteRule(): WriteRule {
   return {
     resourceTypes: ['Patient'],
+    backfill: 'ins-v1',
     check(resource: Resource): RuleClaim[] {
       const claims: RuleClaim[] = [];
       for (const ins of insIdentifiers(resource as Patient)) {

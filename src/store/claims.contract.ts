@@ -62,6 +62,23 @@ export function describeClaimsContract(current: () => FhirStore): void {
       expect(await holders(store, 'k1')).toEqual([winner]);
     });
 
+    it('backfills claims of stored resources without writing versions, leaving held keys to their holder', async () => {
+      const store = current();
+      const backfill = store.claimsBackfill!;
+      await store.create(patient('a'));
+      await store.create(patient('b'), { claims: ['k2'] });
+      expect(await backfill.addClaims('Patient', 'a', ['k1', 'k2'])).toEqual([{ key: 'k2', resourceType: 'Patient', id: 'b' }]);
+      expect(await backfill.addClaims('Patient', 'a', ['k1'])).toEqual([]);
+      expect(await backfill.addClaims('Patient', 'zz', ['k3'])).toEqual([]);
+      expect(await holders(store, 'k1')).toEqual(['Patient/a']);
+      expect(await holders(store, 'k3')).toEqual([]);
+      expect((await store.read('Patient', 'a'))?.versionId).toBe('1');
+      expect(await backfill.isDone('r1')).toBe(false);
+      await backfill.markDone('r1');
+      await backfill.markDone('r1');
+      expect(await backfill.isDone('r1')).toBe(true);
+    });
+
     it('sees claims made inside a transaction from that transaction, and undoes them when it fails', async () => {
       const store = current();
       await expect(

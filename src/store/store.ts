@@ -62,6 +62,18 @@ export interface HistoryPage {
   total: number;
 }
 
+/** What a start-up backfill of claims needs from the store, outside any resource write. */
+export interface ClaimsBackfill {
+  /** Whether the backfill `name` (one per rule version) has completed on this store. */
+  isDone(name: string): Promise<boolean>;
+  markDone(name: string): Promise<void>;
+  /**
+   * Gives the current resource `resourceType/id` those of `keys` nobody holds (no version is written);
+   * returns the holders of the others, when they are other resources. Nothing for a missing or deleted one.
+   */
+  addClaims(resourceType: string, id: string, keys: readonly string[]): Promise<ClaimHolder[]>;
+}
+
 /**
  * The storage port. Backends (embedded SQLite, MongoDB) implement it and all pass store.contract.ts.
  * The store owns versioning: it assigns versionId and lastUpdated and detects conflicting writes.
@@ -94,6 +106,8 @@ export interface FhirStore {
    * fn resolves, or not at all when it throws (even if the process dies midway). Writes from elsewhere wait.
    */
   transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T>;
+  /** Optional: claims of resources written before a write rule existed (see src/fhir/write-rules/backfill-claims.ts). */
+  readonly claimsBackfill?: ClaimsBackfill;
   /** Optional: rejects when the store cannot serve writes any more (its writer stopped), for readiness checks. */
   ready?(): Promise<void>;
   close(): Promise<void>;

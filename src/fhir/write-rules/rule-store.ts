@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { SearchRequest, SearchResult } from '../search/search-request';
-import type { ClaimHolder, FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../../store/store';
+import type { ClaimHolder, ClaimsBackfill, FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../../store/store';
 import type { WriteRule } from './write-rule';
 
 type Stored = Resource & { id: string };
@@ -31,6 +31,10 @@ class RuleStore implements FhirStore {
 
   get supportsTransactions(): boolean {
     return this.inner.supportsTransactions;
+  }
+
+  get claimsBackfill(): ClaimsBackfill | undefined {
+    return this.inner.claimsBackfill;
   }
 
   async create(resource: Stored, options?: WriteOptions): Promise<VersionRecord> {

@@ -16,6 +16,11 @@ export interface RuleClaim {
  */
 export interface WriteRule {
   readonly resourceTypes: readonly string[];
+  /**
+   * Names the start-up backfill that gives resources stored before this rule their claims (once per store);
+   * a new name when what the rule claims changes. Without it, no backfill.
+   */
+  readonly backfill?: string;
   /** Checks the resource about to be written (throws a FhirError to refuse it) and returns its claims. */
   check(resource: Resource): RuleClaim[];
   /** Whether `resource` may share a claimed key with `holder`, its current holder (e.g. linked records). */

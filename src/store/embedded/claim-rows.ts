@@ -18,13 +18,17 @@ export class ClaimRows {
   private readonly selectHolders: Database.Statement<[string], HolderRow>;
   private readonly deleteOf?: Database.Statement<[number]>;
   private readonly insert?: Database.Statement<[string, number]>;
+  private readonly selectDone: Database.Statement<[string], { name: string }>;
+  private readonly insertDone?: Database.Statement<[string, number]>;
 
   constructor(db: Database.Database, writable: boolean) {
     this.selectHolders = db.prepare(
       'SELECT c.key, c.rid, r.type, r.id FROM claims c JOIN resources r ON r.rid = c.rid ' +
         'WHERE c.key IN (SELECT value FROM json_each(?))',
     );
+    this.selectDone = db.prepare('SELECT name FROM claim_backfills WHERE name = ?');
     if (!writable) return;
+    this.insertDone = db.prepare('INSERT OR IGNORE INTO claim_backfills (name, done_at) VALUES (?, ?)');
     this.deleteOf = db.prepare('DELETE FROM claims WHERE rid = ?');
     this.insert = db.prepare('INSERT INTO claims (key, rid) VALUES (?, ?)');
   }
@@ -45,6 +49,26 @@ export class ClaimRows {
   replace(rid: number, keys: readonly string[]): void {
     this.release(rid);
     for (const key of new Set(keys)) this.insert!.run(key, rid);
+  }
+
+  /** Adds those of `keys` nobody holds to `rid`; returns the holders of the others, when not `rid` itself. */
+  add(rid: number, keys: readonly string[]): ClaimHolder[] {
+    const held = new Map(this.selectHolders.all(JSON.stringify(keys)).map((row) => [row.key, row]));
+    const others: ClaimHolder[] = [];
+    for (const key of new Set(keys)) {
+      const row = held.get(key);
+      if (!row) this.insert!.run(key, rid);
+      else if (row.rid !== rid) others.push({ key, resourceType: row.type, id: row.id });
+    }
+    return others;
+  }
+
+  backfillDone(name: string): boolean {
+    return this.selectDone.get(name) !== undefined;
+  }
+
+  markBackfillDone(name: string, now: number): void {
+    this.insertDone!.run(name, now);
   }
 
   release(rid: number): void {

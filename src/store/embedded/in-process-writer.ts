@@ -12,6 +12,8 @@ export function inProcessWriter(connection: WriterConnection): Writer {
     history: async (query) => connection.history(query),
     search: async (request) => connection.search(request),
     claimHolders: async (keys) => connection.claimHolders(keys),
+    addClaims: async (resourceType, id, keys, now) => connection.addClaims(resourceType, id, keys, now),
+    markBackfillDone: async (name, now) => connection.markBackfillDone(name, now),
     savepoint: async (name) => connection.savepoint(name),
     release: async (name) => connection.release(name),
     rollbackTo: async (name) => connection.rollbackTo(name),

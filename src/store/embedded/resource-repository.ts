@@ -115,6 +115,27 @@ export class ResourceRepository {
     return this.claims.holders(keys);
   }
 
+  /** ClaimsBackfill.addClaims on this connection's open transaction. */
+  addClaims(resourceType: string, id: string, keys: readonly string[]): ClaimHolder[] {
+    return this.unguarded(() => {
+      const cur = this.selectCurrent.get(resourceType, id);
+      if (!cur || cur.deleted === 1) return [];
+      this.changing = true;
+      return this.claims.add(cur.rid, keys);
+    });
+  }
+
+  backfillDone(name: string): boolean {
+    return this.claims.backfillDone(name);
+  }
+
+  markBackfillDone(name: string): void {
+    this.unguarded(() => {
+      this.changing = true;
+      this.claims.markBackfillDone(name, this.clock.now().getTime());
+    });
+  }
+
   create(resource: PreparedResource, options: WriteOptions = {}): VersionRecord {
     return this.unguarded(() => this.doCreate(resource, options));
   }

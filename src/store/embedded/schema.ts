@@ -50,6 +50,8 @@ const migrations: Migration[] = [
         rid INTEGER NOT NULL REFERENCES resources (rid)
       ) WITHOUT ROWID;
       CREATE INDEX claims_by_resource ON claims (rid);
+      -- Backfills of claims for resources stored before a write rule existed, once each.
+      CREATE TABLE claim_backfills (name TEXT PRIMARY KEY, done_at INTEGER NOT NULL);
     `,
   },
 ];

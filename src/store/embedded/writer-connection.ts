@@ -121,6 +121,14 @@ export class WriterConnection {
     return this.repo.claimHolders(keys);
   }
 
+  addClaims(resourceType: string, id: string, keys: readonly string[], now: number): ClaimHolder[] {
+    return this.write(now, () => this.repo.addClaims(resourceType, id, keys));
+  }
+
+  markBackfillDone(name: string, now: number): void {
+    this.write(now, () => this.repo.markBackfillDone(name));
+  }
+
   savepoint(name: string): void {
     this.enter();
     this.db.exec(`SAVEPOINT ${savepointName(name)}`);

@@ -18,6 +18,8 @@ export interface Writer {
   history(query: HistoryQuery): Promise<HistoryPage>;
   search(request: SearchRequest): Promise<SearchResult>;
   claimHolders(keys: readonly string[]): Promise<ClaimHolder[]>;
+  addClaims(resourceType: string, id: string, keys: readonly string[], now: number): Promise<ClaimHolder[]>;
+  markBackfillDone(name: string, now: number): Promise<void>;
   savepoint(name: string): Promise<void>;
   release(name: string): Promise<void>;
   /** Undoes everything since the savepoint and releases it (nothing when the transaction was aborted). */

@@ -4,7 +4,7 @@ import type { Definitions } from '../../fhir/conformance/definitions';
 import type { Extractor } from '../../fhir/search/extract';
 import type { SearchFilter, SearchRequest, SearchResult } from '../../fhir/search/search-request';
 import type { Clock } from '../../kernel/clock';
-import { conflict, preconditionFailed } from '../../kernel/errors';
+import { conflict, FhirError, preconditionFailed } from '../../kernel/errors';
 import type { ClaimHolder, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import { Claims, type ClaimDoc } from './claims';
 import { compileSearch, type CompiledSearch } from './compile-search';
@@ -160,6 +160,22 @@ export class Repository {
 
   claimHolders(keys: readonly string[]): Promise<ClaimHolder[]> {
     return this.claims.holders(keys);
+  }
+
+  /** ClaimsBackfill.addClaims: takes the free keys for a current resource, reports the others' holders. */
+  async addClaims(type: string, id: string, keys: readonly string[]): Promise<ClaimHolder[]> {
+    const cur = await this.current(type, id);
+    if (!cur || cur.deleted) return [];
+    const others: ClaimHolder[] = [];
+    for (const key of new Set(keys)) {
+      try {
+        await this.claims.take(type, id, [key]);
+      } catch (err) {
+        if (!(err instanceof FhirError) || err.status !== 409) throw err;
+        others.push(...(await this.claims.holders([key])).filter((h) => h.resourceType !== type || h.id !== id));
+      }
+    }
+    return others;
   }
 
   async create(resource: StoredResource, options: WriteOptions = {}): Promise<VersionRecord> {
