@@ -90,6 +90,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     clock,
     logger,
     terminology: terminologySearchResolver(terminology),
+    writeRules: rules,
   });
 
   let closing: Promise<void> | undefined;

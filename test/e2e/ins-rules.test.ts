@@ -72,6 +72,16 @@ describe('INS check key on every write', () => {
   });
 });
 
+describe('INS check key in $validate', () => {
+  it('reports a wrong key as an error issue (200), with no profile asked for', async () => {
+    const res = await server.http.post('/fhir/Patient/$validate').set('Content-Type', FHIR_JSON).send(JSON.stringify(patient(wrongKey(freshIns()))));
+    expect(res.status).toBe(200);
+    expect(res.body.issue).toEqual([expect.objectContaining({ severity: 'error', expression: ['Patient.identifier[1].value'] })]);
+    const ok = await server.http.post('/fhir/Patient/$validate').set('Content-Type', FHIR_JSON).send(JSON.stringify(patient(freshIns())));
+    expect(ok.body.issue[0].diagnostics).toBe('All OK');
+  });
+});
+
 describe('one INS, one current Patient', () => {
   it('refuses a second Patient with the same INS with 409 naming the first, and writes nothing', async () => {
     const ins = freshIns();

@@ -69,7 +69,8 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
   const taken = backend?.takeStore(shared.definitions);
   const raw = taken?.store ?? openEmbeddedStore({ dataDir, index: createEmbeddedSearchIndex(shared.definitions, { baseUrl: BASE_URL }), clock, durability: 'normal' });
   // The server rules createApp registers.
-  const store = withWriteRules(raw, [insWriteRule()]);
+  const writeRules = [insWriteRule()];
+  const store = withWriteRules(raw, writeRules);
   const config: LucarneConfig = {
     ...loadConfig({ env: {} }),
     port: 0,
@@ -94,6 +95,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     ids: sequentialIds('id'),
     clock,
     logger: silentLogger(),
+    writeRules,
   };
   const router = createFhirRouter({ operations: options.operations });
   return {
