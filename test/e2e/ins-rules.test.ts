@@ -147,6 +147,18 @@ describe('one INS, one current Patient', () => {
     }
   });
 
+  it('refuses a transaction Bundle whose entries share an INS, writing none of them', async () => {
+    if (!server.app.ctx.store.supportsTransactions) return; // refused whole (501) there: see rest-e2e.int.test.ts
+    const ins = freshIns();
+    const res = await server.http.post('/fhir').set('Content-Type', FHIR_JSON).send(JSON.stringify({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [patient(ins), patient(ins, { name: [{ family: 'Twin' }] })].map((resource) => ({ resource, request: { method: 'POST', url: 'Patient' } })),
+    }));
+    expect(res.status).toBe(409);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect((await server.http.get(`/fhir/Patient?identifier=${NIR}|${ins}`)).body.entry ?? []).toHaveLength(0);
+  });
+
   it('releases the INS an update changes, and the INS of a deleted Patient', async () => {
     const ins = freshIns();
     const a = (await post(patient(ins))).body.id as string;
