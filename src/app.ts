@@ -14,6 +14,9 @@ import type { FhirRequest, FhirResponse } from './fhir/rest/fhir-request';
 import { createFhirRouter, type FhirRouter } from './fhir/rest/router';
 import type { ServerContext } from './fhir/rest/server-context';
 import { createValidator } from './fhir/validation/create-validator';
+import { backfillClaims } from './fhir/write-rules/backfill-claims';
+import { withWriteRules } from './fhir/write-rules/rule-store';
+import { insWriteRule } from './identity/ins-write-rule';
 import { terminologySearchResolver } from './fhir/terminology/search-resolver';
 import { TerminologyService } from './fhir/terminology/terminology-service';
 import { monotonicClock, systemClock, type Clock } from './kernel/clock';
@@ -72,7 +75,15 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   const terminology = new TerminologyService(definitions, conformance.resources, () => clock.now());
   registerTerminologyRoutes(router, terminology);
   registerImagingRoutes(router);
-  const database = await openStore(config, definitions, conformance.resources, clock, logger, options.durability);
+  // Server rules every write passes, whatever the profiles: the INS check key and one INS per Patient.
+  const rules = [insWriteRule()];
+  const database = withWriteRules(await openStore(config, definitions, conformance.resources, clock, logger, options.durability), rules);
+  try {
+    await backfillClaims(database, rules, logger);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
   const store = withConformanceResources(database, definitions, router, config, clock);
 
   const ctx: ServerContext = Object.freeze({
@@ -84,6 +95,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     clock,
     logger,
     terminology: terminologySearchResolver(terminology),
+    writeRules: rules,
   });
 
   let closing: Promise<void> | undefined;

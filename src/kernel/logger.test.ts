@@ -25,6 +25,14 @@ describe('createLogger', () => {
     expect(Number.isNaN(Date.parse(line.time as string))).toBe(false);
   });
 
+  it('takes INS-shaped numbers out of logged error messages and stacks', () => {
+    const out = capture();
+    createLogger({ level: 'info', destination: out.stream }).error({ err: new Error('duplicate key ins|urn:oid:1.2.250.1.213.1.4.8|255081416802538') }, 'x');
+    const text = JSON.stringify(out.lines());
+    expect(text).not.toContain('255081416802538');
+    expect(text).toContain('urn:oid:1.2.250.1.213.1.4.8|[redacted]');
+  });
+
   it('redacts credentials from logged request headers', () => {
     const out = capture();
     createLogger({ level: 'info', destination: out.stream }).info({ req: { headers: { authorization: 'Bearer x' } } }, 'r');

@@ -1,6 +1,7 @@
 import type { Patient, Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../kernel/errors';
 import type { SearchRequest } from '../fhir/search/search-request';
+import { describeClaimsContract } from './claims.contract';
 import type { FhirStore, VersionRecord } from './store';
 
 /**
@@ -34,6 +35,8 @@ export function describeStoreContract(
       expect(statuses).toContain((err as FhirError).status);
     }
     const ms = (record: VersionRecord) => Date.parse(record.lastUpdated);
+
+    describeClaimsContract(() => store);
 
     describe('create and read', () => {
       it('stores version 1 with server meta, keeps other meta and does not touch the input', async () => {

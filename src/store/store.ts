@@ -26,6 +26,20 @@ export interface WriteOptions {
   ifMatch?: string;
   /** How the version came to be; defaults to POST for create, PUT for update, DELETE for delete. */
   method?: VersionRecord['method'];
+  /**
+   * The unique keys (claims, e.g. `ins|<system>|<value>`) the resource holds once this create or update is
+   * written, replacing those it held before; [] releases them all, undefined leaves them as they are. The
+   * write fails with 409, writing nothing, when another resource holds one of them; two concurrent writes
+   * claiming one key cannot both succeed. A deletion always releases the resource's claims.
+   */
+  claims?: readonly string[];
+}
+
+/** Who holds a claimed key. */
+export interface ClaimHolder {
+  key: string;
+  resourceType: string;
+  id: string;
 }
 
 export interface HistoryQuery {
@@ -46,6 +60,18 @@ export interface HistoryPage {
   entries: VersionRecord[];
   /** Total number of versions matching the query (for Bundle.total). */
   total: number;
+}
+
+/** What a start-up backfill of claims needs from the store, outside any resource write. */
+export interface ClaimsBackfill {
+  /** Whether the backfill `name` (one per rule version) has completed on this store. */
+  isDone(name: string): Promise<boolean>;
+  markDone(name: string): Promise<void>;
+  /**
+   * Gives the current resource `resourceType/id` those of `keys` nobody holds (no version is written);
+   * returns the holders of the others, when they are other resources. Nothing for a missing or deleted one.
+   */
+  addClaims(resourceType: string, id: string, keys: readonly string[]): Promise<ClaimHolder[]>;
 }
 
 /**
@@ -75,11 +101,15 @@ export interface FhirStore {
   history(query: HistoryQuery): Promise<HistoryPage>;
   /** Current, non-deleted resources matching the request. */
   search(request: SearchRequest): Promise<SearchResult>;
+  /** The holders of those of `keys` that some resource claims (see WriteOptions.claims), in no particular order. */
+  claimHolders(keys: readonly string[]): Promise<ClaimHolder[]>;
   /**
    * Runs fn with a store view whose reads see its own writes and whose writes are committed together when
    * fn resolves, or not at all when it throws (even if the process dies midway). Writes from elsewhere wait.
    */
   transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T>;
+  /** Optional: claims of resources written before a write rule existed (see src/fhir/write-rules/backfill-claims.ts). */
+  readonly claimsBackfill?: ClaimsBackfill;
   /** Optional: rejects when the store cannot serve writes any more (its writer stopped), for readiness checks. */
   ready?(): Promise<void>;
   close(): Promise<void>;

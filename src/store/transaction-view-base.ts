@@ -1,9 +1,9 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { SearchRequest, SearchResult } from '../fhir/search/search-request';
 import { AsyncMutex } from '../kernel/async-mutex';
-import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from './store';
+import type { ClaimHolder, FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from './store';
 
-type Operation = 'create' | 'update' | 'delete' | 'read' | 'vread' | 'history' | 'search';
+type Operation = 'create' | 'update' | 'delete' | 'read' | 'vread' | 'history' | 'search' | 'claimHolders';
 type SyncOrAsync<F> = F extends (...args: infer A) => Promise<infer R> ? (...args: A) => R | Promise<R> : never;
 
 /**
@@ -65,6 +65,11 @@ export abstract class TransactionViewBase implements FhirStore {
   async search(request: SearchRequest): Promise<SearchResult> {
     this.check();
     return this.repo.search(request);
+  }
+
+  async claimHolders(keys: readonly string[]): Promise<ClaimHolder[]> {
+    this.check();
+    return this.repo.claimHolders(keys);
   }
 
   async close(): Promise<void> {

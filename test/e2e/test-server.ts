@@ -9,7 +9,9 @@ import { createFhirRouter, type FhirRouter, type RouteDefinition } from '../../s
 import type { ServerContext } from '../../src/fhir/rest/server-context';
 import { createValidator } from '../../src/fhir/validation/create-validator';
 import type { Validator } from '../../src/fhir/validation/validator';
+import { withWriteRules } from '../../src/fhir/write-rules/rule-store';
 import { createHttpApp } from '../../src/http/create-http-app';
+import { insWriteRule } from '../../src/identity/ins-write-rule';
 import { monotonicClock } from '../../src/kernel/clock';
 import { sequentialIds } from '../../src/kernel/id-generator';
 import { silentLogger } from '../../src/kernel/logger';
@@ -65,7 +67,10 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
   const dataDir = mkdtempSync(join(tmpdir(), 'lucarne-e2e-'));
   const clock = monotonicClock();
   const taken = backend?.takeStore(shared.definitions);
-  const store = taken?.store ?? openEmbeddedStore({ dataDir, index: createEmbeddedSearchIndex(shared.definitions, { baseUrl: BASE_URL }), clock, durability: 'normal' });
+  const raw = taken?.store ?? openEmbeddedStore({ dataDir, index: createEmbeddedSearchIndex(shared.definitions, { baseUrl: BASE_URL }), clock, durability: 'normal' });
+  // The server rules createApp registers.
+  const writeRules = [insWriteRule()];
+  const store = withWriteRules(raw, writeRules);
   const config: LucarneConfig = {
     ...loadConfig({ env: {} }),
     port: 0,
@@ -90,6 +95,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     ids: sequentialIds('id'),
     clock,
     logger: silentLogger(),
+    writeRules,
   };
   const router = createFhirRouter({ operations: options.operations });
   return {

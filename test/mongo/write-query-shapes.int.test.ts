@@ -6,7 +6,9 @@ import { registerBundlePatchValidate } from '../../src/fhir/bundle/register-rout
 import { createFhirRouter } from '../../src/fhir/rest/router';
 import type { ServerContext } from '../../src/fhir/rest/server-context';
 import { createValidator } from '../../src/fhir/validation/create-validator';
+import { withWriteRules } from '../../src/fhir/write-rules/rule-store';
 import { createHttpApp } from '../../src/http/create-http-app';
+import { insWriteRule } from '../../src/identity/ins-write-rule';
 import { monotonicClock } from '../../src/kernel/clock';
 import { sequentialIds } from '../../src/kernel/id-generator';
 import { silentLogger } from '../../src/kernel/logger';
@@ -66,7 +68,8 @@ describeMongo('MongoDB query shapes of the write path', () => {
     });
     const config: LucarneConfig = { ...loadConfig({ env: {} }), host: '127.0.0.1', baseUrl: BASE, writerThread: false };
     const ctx: ServerContext = {
-      config, definitions, store, validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),
+      // With the server's write rules, so the INS claims' queries are checked too.
+      config, definitions, store: withWriteRules(store, [insWriteRule()]), validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),
     };
     const router = createFhirRouter();
     registerBundlePatchValidate(router);
@@ -146,7 +149,7 @@ describeMongo('MongoDB query shapes of the write path', () => {
     await workload();
     observing = false;
 
-    const indexes = { resources: [...INDEXES.resources, ...MONGODB_ONLY_INDEXES.resources], versions: INDEXES.versions, leases: INDEXES.leases };
+    const indexes = { resources: [...INDEXES.resources, ...MONGODB_ONLY_INDEXES.resources], versions: INDEXES.versions, leases: INDEXES.leases, claims: INDEXES.claims };
     const seen = new Map<string, { plan: string; selective: boolean }>();
     for (const command of observed) {
       for (const { collection, filter } of filtersOf(command)) {

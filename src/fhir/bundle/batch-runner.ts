@@ -8,6 +8,7 @@ import { failureEntry, statusLine, successEntry } from './bundle-response';
 import { resolveConditionalReferences } from './conditional-references';
 import { runEntry } from './entry-request';
 import { ResponseBudget, responseTooLarge } from './response-budget';
+import { redactUrl } from '../rest/redact-url';
 
 /**
  * Runs a batch Bundle: each entry on its own against ctx.store (no shared transaction), in the submitted
@@ -47,7 +48,7 @@ export async function runBatch(ctx: ServerContext, plan: BundlePlan, dispatch: F
       if (e instanceof FhirError) {
         entries.push(failureEntry(e));
       } else {
-        ctx.logger.error({ err: e, entry: entryLabel(entry) }, 'batch entry failed unexpectedly');
+        ctx.logger.error({ err: e, entry: redactUrl(entryLabel(entry)) }, 'batch entry failed unexpectedly');
         entries.push({
           response: {
             status: statusLine(500),

@@ -6,6 +6,7 @@ import type { FhirStore } from '../../store/store';
 import type { Definitions } from '../conformance/definitions';
 import type { TerminologyResolver } from '../search/terminology-resolver';
 import type { Validator } from '../validation/validator';
+import type { WriteRule } from '../write-rules/write-rule';
 
 /** Everything an interaction needs, built once by the composition root (src/app.ts). */
 export interface ServerContext {
@@ -18,4 +19,6 @@ export interface ServerContext {
   readonly logger: Logger;
   /** Code sets for token :in/:not-in/:above/:below; without it only the R4 required-binding ValueSets expand. */
   readonly terminology?: TerminologyResolver;
+  /** The server rules ctx.store applies to writes (withWriteRules), for $validate to report their checks too. */
+  readonly writeRules?: readonly WriteRule[];
 }

@@ -5,6 +5,7 @@ import { operationRoute } from '../operations/operation-route';
 import { duplicateContainedId } from './contained-ids';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import type { RouteDefinition, RouteHandler, RouteParams } from './router';
+import type { ServerContext } from './server-context';
 
 /**
  * `$validate` (R4 operation-resource-validate): POST [type]/$validate, POST|GET [type]/[id]/$validate.
@@ -51,6 +52,21 @@ function outcome(issues: OperationOutcomeIssue[]): FhirResponse {
   return { status: 200, headers: {}, body: operationOutcome(all) };
 }
 
+/** What the server's write rules (the INS check key...) would refuse, whatever the profile. */
+function ruleIssues(ctx: ServerContext, resource: Resource): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  for (const rule of ctx.writeRules ?? []) {
+    if (!rule.resourceTypes.includes(resource.resourceType)) continue;
+    try {
+      rule.check(resource);
+    } catch (err) {
+      if (!(err instanceof FhirError)) throw err;
+      issues.push(...err.issues);
+    }
+  }
+  return issues;
+}
+
 function contentIssues(resource: unknown, type: string, validate: (r: unknown) => OperationOutcomeIssue[]): OperationOutcomeIssue[] {
   if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
     return [issue('structure', 'The resource to validate must be a JSON object')];
@@ -88,6 +104,7 @@ const validateOperation: RouteHandler = async (ctx, request, store, params: Rout
     resource = record.resource;
   }
   const issues = contentIssues(resource, type, validate);
+  if (!issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) issues.push(...ruleIssues(ctx, resource as Resource));
   if (input.mode === 'update') {
     const bodyId = (resource as Resource).id;
     if (bodyId !== id) issues.push(issue('invalid', `Resource id '${String(bodyId ?? '')}' does not match the URL id '${id}'`, `${type}.id`));

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
 import { monotonicClock, type Clock } from '../../kernel/clock';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
-import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import type { ClaimHolder, ClaimsBackfill, FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import { AsyncMutex } from '../../kernel/async-mutex';
 import { inProcessWriter } from './in-process-writer';
 import { prepareResource, type PreparedResource } from './prepared-resource';
@@ -74,6 +74,11 @@ export class EmbeddedStore implements FhirStore {
   private readonly insideTransaction?: AsyncLocalStorage<{ active: boolean }>;
   private closed = false;
   private readonly checkpointer: WalCheckpointer;
+  readonly claimsBackfill: ClaimsBackfill = {
+    isDone: async (name) => this.readRepo.backfillDone(name),
+    markDone: (name) => this.write((w) => w.markBackfillDone(name, this.now())),
+    addClaims: (resourceType, id, keys) => this.write((w) => w.addClaims(resourceType, id, keys, this.now())),
+  };
 
   constructor(
     options: EmbeddedStoreOptions,
@@ -117,6 +122,10 @@ export class EmbeddedStore implements FhirStore {
 
   async search(request: SearchRequest): Promise<SearchResult> {
     return this.readRepo.search(request);
+  }
+
+  async claimHolders(keys: readonly string[]): Promise<ClaimHolder[]> {
+    return this.readRepo.claimHolders(keys);
   }
 
   /**

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Clock } from '../../kernel/clock';
 import { conflict, preconditionFailed } from '../../kernel/errors';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
-import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import type { ClaimHolder, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import { ClaimRows } from './claim-rows';
 import type { EmbeddedSearchIndex } from './search-index';
 import { HistoryQueries } from './history-query';
 import { storedText, type PreparedResource } from './prepared-resource';
@@ -40,6 +41,7 @@ export class ResourceRepository {
   private readonly updateResource: Database.Statement;
   private readonly insertVersion: Database.Statement;
   private readonly historyQueries: HistoryQueries;
+  private readonly claims: ClaimRows;
   private changing = false;
   private poison?: { error: unknown };
   private readonly writable: boolean;
@@ -62,6 +64,7 @@ export class ResourceRepository {
       `SELECT ${versionColumns} ${current} WHERE r.rid IN (SELECT value FROM json_each(?)) AND r.deleted = 0`,
     );
     this.historyQueries = new HistoryQueries(db);
+    this.claims = new ClaimRows(db, writable);
     if (!writable) {
       this.insertResource = this.updateResource = this.insertVersion = this.selectCurrent;
       return;
@@ -111,6 +114,31 @@ export class ResourceRepository {
     return result;
   }
 
+  claimHolders(keys: readonly string[]): ClaimHolder[] {
+    return this.claims.holders(keys);
+  }
+
+  /** ClaimsBackfill.addClaims on this connection's open transaction. */
+  addClaims(resourceType: string, id: string, keys: readonly string[]): ClaimHolder[] {
+    return this.unguarded(() => {
+      const cur = this.selectCurrent.get(resourceType, id);
+      if (!cur || cur.deleted === 1) return [];
+      this.changing = true;
+      return this.claims.add(cur.rid, keys);
+    });
+  }
+
+  backfillDone(name: string): boolean {
+    return this.claims.backfillDone(name);
+  }
+
+  markBackfillDone(name: string): void {
+    this.unguarded(() => {
+      this.changing = true;
+      this.claims.markBackfillDone(name, this.clock.now().getTime());
+    });
+  }
+
   create(resource: PreparedResource, options: WriteOptions = {}): VersionRecord {
     return this.unguarded(() => this.doCreate(resource, options));
   }
@@ -157,14 +185,16 @@ export class ResourceRepository {
     const type = resource.resourceType;
     if (this.selectCurrent.get(type, resource.id)) throw conflict(`${type}/${resource.id} already exists`);
     if (options.ifMatch !== undefined) throw conflict(`${type}/${resource.id} does not exist`);
-    return this.writeContent(undefined, resource, options.method ?? 'POST');
+    if (options.claims) this.claims.checkFree(options.claims, undefined, `${type}/${resource.id}`);
+    return this.writeContent(undefined, resource, options.method ?? 'POST', options.claims);
   }
 
   private doUpdate(resource: PreparedResource, options: WriteOptions): { record: VersionRecord; created: boolean } {
     const cur = this.selectCurrent.get(resource.resourceType, resource.id);
     const exists = cur !== undefined && cur.deleted === 0;
     if (options.ifMatch !== undefined) checkIfMatch(resource.resourceType, resource.id, cur, options.ifMatch);
-    const record = this.writeContent(cur, resource, options.method ?? 'PUT');
+    if (options.claims) this.claims.checkFree(options.claims, cur?.rid, `${resource.resourceType}/${resource.id}`);
+    const record = this.writeContent(cur, resource, options.method ?? 'PUT', options.claims);
     return { record, created: !exists };
   }
 
@@ -179,13 +209,16 @@ export class ResourceRepository {
     this.updateResource.run(version, lastUpdated, 1, cur.rid);
     this.insertVersion.run(cur.rid, version, resourceType, lastUpdated, 1, options.method ?? 'DELETE', null);
     this.index.remove(this.db, cur.rid);
+    this.claims.release(cur.rid);
     return toRecord({
       rid: cur.rid, type: resourceType, id, version, last_updated: lastUpdated, deleted: 1,
       method: options.method ?? 'DELETE', content: null,
     });
   }
 
-  private writeContent(cur: CurrentRow | undefined, resource: PreparedResource, method: VersionRecord['method']) {
+  private writeContent(
+    cur: CurrentRow | undefined, resource: PreparedResource, method: VersionRecord['method'], claims: readonly string[] | undefined,
+  ) {
     const version = cur ? cur.version + 1 : 1;
     const lastUpdated = this.nextInstant(cur);
     const instant = new Date(lastUpdated).toISOString();
@@ -200,6 +233,7 @@ export class ResourceRepository {
     }
     this.insertVersion.run(rid, version, resource.resourceType, lastUpdated, 0, method, content);
     this.index.write(this.db, rid, resource.resourceType, resource.rows);
+    if (claims) this.claims.replace(rid, claims);
     // The resource is parsed from `content` when first used, so the caller never shares objects with its
     // input or with later reads, and a caller that only needs the text (return=minimal) never parses.
     return attachStoredJson(

@@ -41,6 +41,19 @@ const migrations: Migration[] = [
       CREATE INDEX versions_by_type_time ON versions (type, last_updated);
     `,
   },
+  {
+    version: 2,
+    description: 'claims: unique keys (such as an INS) each held by at most one resource',
+    sql: `
+      CREATE TABLE claims (
+        key TEXT PRIMARY KEY,
+        rid INTEGER NOT NULL REFERENCES resources (rid)
+      ) WITHOUT ROWID;
+      CREATE INDEX claims_by_resource ON claims (rid);
+      -- Backfills of claims for resources stored before a write rule existed, once each.
+      CREATE TABLE claim_backfills (name TEXT PRIMARY KEY, done_at INTEGER NOT NULL);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

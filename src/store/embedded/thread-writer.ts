@@ -61,6 +61,9 @@ class ThreadWriter implements Writer {
   vread: Writer['vread'] = (resourceType, id, versionId) => this.call('vread', [resourceType, id, versionId]);
   history: Writer['history'] = (query) => this.call('history', [query]);
   search: Writer['search'] = (request) => this.call('search', [request]);
+  claimHolders: Writer['claimHolders'] = (keys) => this.call('claimHolders', [keys]);
+  addClaims: Writer['addClaims'] = (resourceType, id, keys, now) => this.call('addClaims', [resourceType, id, keys, now]);
+  markBackfillDone: Writer['markBackfillDone'] = (name, now) => this.call('markBackfillDone', [name, now]);
   savepoint: Writer['savepoint'] = (name) => this.call('savepoint', [name]);
   release: Writer['release'] = (name) => this.call('release', [name]);
   rollbackTo: Writer['rollbackTo'] = (name) => this.call('rollbackTo', [name]);

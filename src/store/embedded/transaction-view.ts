@@ -32,6 +32,7 @@ function operationsOn(writer: Writer, use: UseWriter, helpers: WriteHelpers): St
     vread: (resourceType, id, versionId) => use(() => writer.vread(resourceType, id, versionId)),
     history: (query) => use(() => writer.history(query)),
     search: (request) => use(() => writer.search(request)),
+    claimHolders: (keys) => use(() => writer.claimHolders(keys)),
   };
 }
 

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
-import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import type { ClaimHolder, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import type { PreparedResource } from './prepared-resource';
 import { ResourceRepository } from './resource-repository';
 import { migrate } from './schema';
@@ -114,6 +114,19 @@ export class WriterConnection {
   search(request: SearchRequest): SearchResult {
     this.enter();
     return this.repo.search(request);
+  }
+
+  claimHolders(keys: readonly string[]): ClaimHolder[] {
+    this.enter();
+    return this.repo.claimHolders(keys);
+  }
+
+  addClaims(resourceType: string, id: string, keys: readonly string[], now: number): ClaimHolder[] {
+    return this.write(now, () => this.repo.addClaims(resourceType, id, keys));
+  }
+
+  markBackfillDone(name: string, now: number): void {
+    this.write(now, () => this.repo.markBackfillDone(name));
   }
 
   savepoint(name: string): void {

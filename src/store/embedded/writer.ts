@@ -1,5 +1,5 @@
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
-import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import type { ClaimHolder, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import type { PreparedResource } from './prepared-resource';
 
 /**
@@ -17,6 +17,9 @@ export interface Writer {
   vread(resourceType: string, id: string, versionId: string): Promise<VersionRecord | undefined>;
   history(query: HistoryQuery): Promise<HistoryPage>;
   search(request: SearchRequest): Promise<SearchResult>;
+  claimHolders(keys: readonly string[]): Promise<ClaimHolder[]>;
+  addClaims(resourceType: string, id: string, keys: readonly string[], now: number): Promise<ClaimHolder[]>;
+  markBackfillDone(name: string, now: number): Promise<void>;
   savepoint(name: string): Promise<void>;
   release(name: string): Promise<void>;
   /** Undoes everything since the savepoint and releases it (nothing when the transaction was aborted). */

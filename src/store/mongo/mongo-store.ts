@@ -6,7 +6,7 @@ import { createExtractor, type Extractor } from '../../fhir/search/extract';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
 import { monotonicClock, type Clock } from '../../kernel/clock';
 import { FhirError, issue } from '../../kernel/errors';
-import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import type { ClaimHolder, ClaimsBackfill, FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 import { AsyncMutex } from '../../kernel/async-mutex';
 import { Leases } from './leases';
 import { Repository, type UndoStep } from './repository';
@@ -71,6 +71,13 @@ export class MongoStore implements FhirStore {
   private readonly repo: Repository;
   private readonly serial = new AsyncMutex();
   private closed = false;
+  readonly claimsBackfill: ClaimsBackfill = {
+    isDone: async (name) => (await this.backfills().findOne({ _id: name })) !== null,
+    markDone: async (name) => {
+      await this.backfills().updateOne({ _id: name }, { $set: { doneAt: this.clock.now().getTime() } }, { upsert: true });
+    },
+    addClaims: (resourceType, id, keys) => this.repo.addClaims(resourceType, id, keys),
+  };
 
   constructor(
     private readonly client: MongoClient,
@@ -120,6 +127,11 @@ export class MongoStore implements FhirStore {
   search(request: SearchRequest): Promise<SearchResult> {
     this.check();
     return this.repo.search(request);
+  }
+
+  claimHolders(keys: readonly string[]): Promise<ClaimHolder[]> {
+    this.check();
+    return this.repo.claimHolders(keys);
   }
 
   async transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
@@ -188,6 +200,10 @@ export class MongoStore implements FhirStore {
     this.closed = true;
     await this.serial.run(() => undefined);
     await this.client.close();
+  }
+
+  private backfills() {
+    return this.db.collection<{ _id: string; doneAt: number }>('claim_backfills');
   }
 
   private check(): void {

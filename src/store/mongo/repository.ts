@@ -4,8 +4,9 @@ import type { Definitions } from '../../fhir/conformance/definitions';
 import type { Extractor } from '../../fhir/search/extract';
 import { ESTIMATED_TOTAL_CAP, type SearchFilter, type SearchRequest, type SearchResult } from '../../fhir/search/search-request';
 import type { Clock } from '../../kernel/clock';
-import { conflict, preconditionFailed } from '../../kernel/errors';
-import type { HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import { conflict, FhirError, preconditionFailed } from '../../kernel/errors';
+import type { ClaimHolder, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import { Claims, type ClaimDoc } from './claims';
 import { compileSearch, type CompiledSearch } from './compile-search';
 import { cursorKeys } from './keyset';
 import {
@@ -49,6 +50,7 @@ export interface RepositoryContext {
 export class Repository {
   readonly resources: Collection<ResourceDoc>;
   readonly versions: Collection<VersionDoc>;
+  private readonly claims: Claims;
 
   constructor(
     readonly ctx: RepositoryContext,
@@ -57,6 +59,7 @@ export class Repository {
   ) {
     this.resources = ctx.db.collection<ResourceDoc>('resources');
     this.versions = ctx.db.collection<VersionDoc>('versions');
+    this.claims = new Claims(ctx.db.collection<ClaimDoc>('claims'), this.resources, ctx.clock, session);
   }
 
   /** A repository writing through the same session that records its writes in `undo`. */
@@ -169,19 +172,60 @@ export class Repository {
     return n;
   }
 
+  claimHolders(keys: readonly string[]): Promise<ClaimHolder[]> {
+    return this.claims.holders(keys);
+  }
+
+  /** ClaimsBackfill.addClaims: takes the free keys for a current resource, reports the others' holders. */
+  async addClaims(type: string, id: string, keys: readonly string[]): Promise<ClaimHolder[]> {
+    const cur = await this.current(type, id);
+    if (!cur || cur.deleted) return [];
+    const others: ClaimHolder[] = [];
+    for (const key of new Set(keys)) {
+      try {
+        await this.claims.take(type, id, [key]);
+      } catch (err) {
+        if (!(err instanceof FhirError) || err.status !== 409) throw err;
+        others.push(...(await this.claims.holders([key])).filter((h) => h.resourceType !== type || h.id !== id));
+      }
+    }
+    return others;
+  }
+
   async create(resource: StoredResource, options: WriteOptions = {}): Promise<VersionRecord> {
     const type = resource.resourceType;
     if (await this.current(type, resource.id)) throw conflict(`${type}/${resource.id} already exists`);
     if (options.ifMatch !== undefined) throw conflict(`${type}/${resource.id} does not exist`);
-    try {
-      return await this.commit(undefined, type, resource.id, resource, options.method ?? 'POST');
-    } catch (err) {
-      if (err instanceof VersionTaken) throw conflict(`${type}/${resource.id} already exists`);
-      throw err;
-    }
+    return this.claiming(type, resource.id, options.claims, async () => {
+      try {
+        return await this.commit(undefined, type, resource.id, resource, options.method ?? 'POST');
+      } catch (err) {
+        if (err instanceof VersionTaken) throw conflict(`${type}/${resource.id} already exists`);
+        throw err;
+      }
+    });
   }
 
   async update(resource: StoredResource, options: WriteOptions = {}): Promise<{ record: VersionRecord; created: boolean }> {
+    return this.claiming(resource.resourceType, resource.id, options.claims, () => this.updateVersion(resource, options));
+  }
+
+  /** Runs a write holding `claims` (taken before, given back if it fails, the resource's others released after). */
+  private async claiming<T>(type: string, id: string, claims: readonly string[] | undefined, write: () => Promise<T>): Promise<T> {
+    if (claims === undefined) return write();
+    const taken = await this.claims.take(type, id, claims);
+    let result: T;
+    try {
+      result = await write();
+    } catch (err) {
+      if (!this.session) await this.claims.giveBack(taken).catch(() => undefined);
+      throw err;
+    }
+    await this.claims.keepOnly(type, id, claims);
+    return result;
+  }
+
+  private async updateVersion(resource: StoredResource, options: WriteOptions): Promise<{ record: VersionRecord; created: boolean }> {
     const type = resource.resourceType;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const cur = await this.current(type, resource.id);
@@ -203,7 +247,9 @@ export class Repository {
       if ((!cur || cur.deleted) && options.ifMatch !== '*') return undefined;
       if (options.ifMatch !== undefined) checkIfMatch(type, id, cur, options.ifMatch);
       try {
-        return await this.commit(cur, type, id, undefined, options.method ?? 'DELETE');
+        const record = await this.commit(cur, type, id, undefined, options.method ?? 'DELETE');
+        await this.claims.keepOnly(type, id, []);
+        return record;
       } catch (err) {
         if (!(err instanceof VersionTaken)) throw err;
         if (options.ifMatch !== undefined && options.ifMatch !== '*') throw preconditionFailed(`${type}/${id} was changed concurrently`);

@@ -23,6 +23,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { type: 1, lastUpdated: -1, _id: -1 }, name: 'type_history' },
   ],
   leases: [{ key: { name: 1, epoch: -1 }, name: 'lease_epochs', unique: true }],
+  // The claimed key is the unique _id; this one finds a resource's claims to release them.
+  claims: [{ key: { holder: 1 }, name: 'claims_by_holder' }],
 };
 
 /**
@@ -63,6 +65,14 @@ export const MIGRATIONS: Migration[] = [
     version: 2,
     description: 're-derive the search keys of current resources (composite components, number/quantity and uri keys)',
     up: reindexCurrentResources,
+  },
+  {
+    version: 3,
+    description: 'collection claims (unique keys such as an INS, each held by one resource)',
+    async up(db) {
+      const existing = await db.listCollections({ name: 'claims' }, { nameOnly: true }).toArray();
+      if (existing.length === 0) await db.createCollection('claims').catch(() => undefined);
+    },
   },
 ];
 

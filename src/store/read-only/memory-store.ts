@@ -6,7 +6,7 @@ import { prepareResource } from '../embedded/prepared-resource';
 import { ResourceRepository } from '../embedded/resource-repository';
 import { migrate } from '../embedded/schema';
 import type { EmbeddedSearchIndex } from '../embedded/search-index';
-import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord } from '../store';
+import type { ClaimHolder, FhirStore, HistoryPage, HistoryQuery, VersionRecord } from '../store';
 
 /**
  * A FhirStore over an in-memory SQLite database, filled once at start-up and read-only afterwards: every
@@ -59,6 +59,11 @@ export class ReadOnlyMemoryStore implements FhirStore {
   }
 
   /** Nothing can be written, so the store itself is a consistent view. */
+  /** Nothing is written here, so nothing is claimed. */
+  async claimHolders(): Promise<ClaimHolder[]> {
+    return [];
+  }
+
   transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
     return fn(this);
   }

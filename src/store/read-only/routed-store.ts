@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { SearchRequest, SearchResult } from '../../fhir/search/search-request';
-import type { FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
+import type { ClaimHolder, FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store';
 
 /**
  * A store that sends the resource types in `types` to `side` and every other type to `main`: how the
@@ -63,6 +63,11 @@ export class RoutedStore implements FhirStore {
       return { ...result, warnings: [...(result.warnings ?? []), note] };
     }
     return result;
+  }
+
+  /** Claims are the database's: the routed types are read-only and claim nothing. */
+  claimHolders(keys: readonly string[]): Promise<ClaimHolder[]> {
+    return this.main.claimHolders(keys);
   }
 
   transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
