@@ -1,3 +1,4 @@
+import { cloneJson } from '../../kernel/json/clone-json';
 import type { ElementDefinition, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
 import * as fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
@@ -217,7 +218,7 @@ export function applyFhirPathPatch<T extends Resource>(definitions: Definitions,
     throw badRequest('A FHIRPath Patch body must be a Parameters resource');
   }
   const operations = readOperations(body as Parameters);
-  const copy = structuredClone(resource);
+  const copy = cloneJson(resource);
   operations.forEach((op, i) => applyOne(definitions, copy, op, i));
   return copy;
 }

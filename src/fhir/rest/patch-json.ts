@@ -1,4 +1,5 @@
 import { FhirError, badRequest, issue } from '../../kernel/errors';
+import { cloneJson } from '../../kernel/json/clone-json';
 
 /** RFC 6902 JSON Patch applied to a copy of a JSON document. */
 
@@ -139,23 +140,23 @@ function readOperation(raw: unknown, index: number): PatchOperation {
 /** Applies the patch to a deep copy of `document`; throws FhirError 400 (bad patch) or 422 (failed test). */
 export function applyJsonPatch<T>(document: T, patch: unknown): T {
   if (!Array.isArray(patch)) throw badRequest('A JSON Patch body must be an array of operations');
-  let doc: Json = structuredClone(document);
+  let doc: Json = cloneJson(document);
   patch.forEach((raw, index) => {
     const op = readOperation(raw, index);
     const path = parsePointer(op.path, index);
     switch (op.op) {
       case 'add':
-        doc = addValue(doc, path, structuredClone(op.value), index);
+        doc = addValue(doc, path, cloneJson(op.value), index);
         break;
       case 'remove':
         removeValue(doc, path, index);
         break;
       case 'replace':
         getValue(doc, path, index);
-        if (path.length === 0) doc = structuredClone(op.value);
+        if (path.length === 0) doc = cloneJson(op.value);
         else {
           removeValue(doc, path, index);
-          doc = addValue(doc, path, structuredClone(op.value), index);
+          doc = addValue(doc, path, cloneJson(op.value), index);
         }
         break;
       case 'move': {
@@ -170,7 +171,7 @@ export function applyJsonPatch<T>(document: T, patch: unknown): T {
       }
       case 'copy': {
         const value = getValue(doc, parsePointer(op.from as string, index), index);
-        doc = addValue(doc, path, structuredClone(value), index);
+        doc = addValue(doc, path, cloneJson(value), index);
         break;
       }
       case 'test': {

@@ -1,0 +1,116 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBundleTestServer, type BundleTestServer } from './bundle-test-helpers';
+
+const FHIR_JSON = 'application/fhir+json';
+const EXAMPLES = join(require.resolve('hl7.fhir.r4.examples/package.json'), '..');
+
+/** Number tokens outside strings, as written: found by a regular expression, independent of the server's reader. */
+function numberTexts(json: string): string[] {
+  const out: string[] = [];
+  for (const m of json.matchAll(/"(?:[^"\\]|\\.)*"|(-?\d[\d.eE+-]*)/g)) if (m[1] !== undefined) out.push(m[1]);
+  return out;
+}
+
+const DOSES = ['12.80', '0.10000000000000000000000001', '18446744073709551616', '1e-400', '2.50E+3', '-0.0'];
+
+/** An Observation whose quantities carry the texts above (as JSON text: a JS object could not hold them). */
+function observationText(id: string): string {
+  const components = DOSES.map((d, i) => `{"code":{"text":"c${i}"},"valueQuantity":{"value":${d},"unit":"mg"}}`).join(',');
+  return `{"resourceType":"Observation","id":"${id}","status":"final","code":{"text":"dose"},` +
+    `"valueQuantity":{"value":12.80,"unit":"mGy","system":"http://unitsofmeasure.org","code":"mGy"},"component":[${components}]}`;
+}
+
+let server: BundleTestServer;
+beforeAll(async () => {
+  server = await startBundleTestServer();
+});
+afterAll(() => server.close());
+
+const http = () => server.http;
+
+describe('decimals are kept exactly as written', () => {
+  beforeAll(async () => {
+    const res = await http().put('/fhir/Observation/dose').set('Content-Type', FHIR_JSON).send(observationText('dose'));
+    expect(res.status).toBe(201);
+  });
+
+  it('in the create answer, reads, vreads, _pretty, searches, history, _summary and _elements', async () => {
+    const texts = [
+      (await http().put('/fhir/Observation/dose2').set('Content-Type', FHIR_JSON).set('Prefer', 'return=representation').send(observationText('dose2'))).text,
+      (await http().get('/fhir/Observation/dose')).text,
+      (await http().get('/fhir/Observation/dose/_history/1')).text,
+      (await http().get('/fhir/Observation/dose?_pretty=true')).text,
+      (await http().get('/fhir/Observation?_id=dose')).text,
+      (await http().get('/fhir/Observation?_id=dose&_pretty=true')).text,
+      (await http().get('/fhir/Observation/dose/_history')).text,
+      (await http().get('/fhir/Observation?_id=dose&_summary=data')).text,
+      (await http().get('/fhir/Observation?_id=dose&_elements=component,valueQuantity')).text,
+      (await http().get('/fhir/Observation/dose?_elements=component,valueQuantity')).text,
+    ];
+    for (const text of texts) expect(numberTexts(text)).toEqual(expect.arrayContaining(['12.80', ...DOSES]));
+  });
+
+  it('through a batch Bundle, in and out', async () => {
+    const entry = (id: string) => `{"resource":${observationText(id)},"request":{"method":"PUT","url":"Observation/${id}"}}`;
+    const res = await http().post('/fhir').set('Content-Type', FHIR_JSON).set('Prefer', 'return=representation')
+      .send(`{"resourceType":"Bundle","type":"batch","entry":[${entry('b1')},${entry('b2')}]}`);
+    expect(res.status).toBe(200);
+    expect(numberTexts(res.text).filter((t) => DOSES.includes(t))).toHaveLength(2 * (DOSES.length + 1));
+    expect(numberTexts((await http().get('/fhir/Observation/b2')).text)).toEqual(expect.arrayContaining(DOSES));
+  });
+
+  it('through patches that leave them untouched', async () => {
+    await http().put('/fhir/Observation/p1').set('Content-Type', FHIR_JSON).send(observationText('p1'));
+    const jsonPatch = await http().patch('/fhir/Observation/p1').set('Content-Type', 'application/json-patch+json')
+      .send('[{"op":"replace","path":"/status","value":"amended"},{"op":"copy","from":"/component/0","path":"/component/-"}]');
+    expect(jsonPatch.status).toBe(200);
+    const afterJson = (await http().get('/fhir/Observation/p1')).text;
+    expect(afterJson).toContain('"amended"');
+    expect(numberTexts(afterJson)).toEqual(expect.arrayContaining([...DOSES, '12.80']));
+    expect(numberTexts(afterJson).filter((t) => t === '12.80')).toHaveLength(3);
+    const fhirPath = await http().patch('/fhir/Observation/p1').set('Content-Type', FHIR_JSON).send({
+      resourceType: 'Parameters',
+      parameter: [{ name: 'operation', part: [
+        { name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Observation.status' }, { name: 'value', valueCode: 'final' }] }],
+    });
+    expect(fhirPath.status).toBe(200);
+    expect(numberTexts((await http().get('/fhir/Observation/p1')).text)).toEqual(expect.arrayContaining(DOSES));
+  });
+
+  it('while search compares the numeric value', async () => {
+    const found = await http().get('/fhir/Observation?_id=dose&value-quantity=12.8||mGy');
+    expect(found.body.total ?? found.body.entry?.length).toBe(1);
+    const range = await http().get('/fhir/Observation?_id=dose&value-quantity=gt12.5||mGy');
+    expect(range.body.entry).toHaveLength(1);
+    const none = await http().get('/fhir/Observation?_id=dose&value-quantity=gt13||mGy');
+    expect(none.body.entry ?? []).toHaveLength(0);
+  });
+});
+
+/** Every R4 example with a decimal or a number a JS number would print differently. */
+const withDecimals = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.json') && f !== 'package.json' && !f.startsWith('.'))
+  .filter((f) => numberTexts(readFileSync(join(EXAMPLES, f), 'utf8')).some((t) => /[.eE]/.test(t) || String(Number(t)) !== t))
+  .sort();
+
+/** Examples the server refuses for reasons unrelated to numbers (the validator's own list). */
+const REFUSED = new Set(['MedicationRequest-medrx0301.json']);
+
+describe('R4 examples', () => {
+  it('has examples whose decimals a JS number would not print back', () => {
+    expect(withDecimals.length).toBeGreaterThan(90);
+    const inexact = withDecimals.filter((f) => numberTexts(readFileSync(join(EXAMPLES, f), 'utf8')).some((t) => String(Number(t)) !== t));
+    expect(inexact.length).toBeGreaterThan(40);
+  });
+
+  it.each(withDecimals.filter((f) => !REFUSED.has(f)))('%s: every number is read back as written', async (file) => {
+    const text = readFileSync(join(EXAMPLES, file), 'utf8');
+    const { resourceType, id } = JSON.parse(text) as { resourceType: string; id?: string };
+    const write = id ? http().put(`/fhir/${resourceType}/${id}`) : http().post(`/fhir/${resourceType}`);
+    const res = await write.set('Content-Type', FHIR_JSON).send(text);
+    if (res.status >= 300) throw new Error(`${file}: ${res.status} ${res.text.slice(0, 400)}`);
+    const read = await http().get(`/fhir/${resourceType}/${id ?? res.body.id}`);
+    expect(numberTexts(read.text).sort()).toEqual(numberTexts(text).sort());
+  });
+});
