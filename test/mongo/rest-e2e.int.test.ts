@@ -18,6 +18,7 @@ const SUITES: [file: string, servers: number][] = [
   ['patch.test', 0],
   ['bundle-batch.test', 0],
   ['bad-input.test', 1],
+  ['exact-decimals.test', 0],
 ];
 
 /** Cases left out here, each with its reason (shown in the skipped test's name). */
