@@ -88,6 +88,23 @@ describe('decimals are kept exactly as written', () => {
   });
 });
 
+describe('integers', () => {
+  const patient = (birth: string) => `{"resourceType":"Patient","multipleBirthInteger":${birth}}`;
+  const series = (n: string) => `{"resourceType":"ImagingStudy","status":"available","subject":{"reference":"Patient/x"},"numberOfSeries":${n}}`;
+
+  it('written with a fraction or an exponent, or beyond int32, are refused with 422 where the type is integer', async () => {
+    for (const body of [patient('1.0'), patient('2e0'), patient('2147483648'), patient('18446744073709551616'), series('1e2'), series('3.00'), series('-1')]) {
+      const res = await http().post('/fhir/' + (JSON.parse(body) as { resourceType: string }).resourceType).set('Content-Type', FHIR_JSON).send(body);
+      expect([body, res.status]).toEqual([body, 422]);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+    }
+    for (const body of [patient('2'), patient('-0'), series('100'), series('2147483647')]) {
+      const res = await http().post('/fhir/' + (JSON.parse(body) as { resourceType: string }).resourceType).set('Content-Type', FHIR_JSON).send(body);
+      expect([body, res.status]).toEqual([body, 201]);
+    }
+  });
+});
+
 /** Every R4 example with a decimal or a number a JS number would print differently. */
 const withDecimals = readdirSync(EXAMPLES)
   .filter((f) => f.endsWith('.json') && f !== 'package.json' && !f.startsWith('.'))
