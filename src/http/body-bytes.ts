@@ -22,10 +22,16 @@ export function bodyDecoder(header: string | undefined): (() => Readable & NodeJ
 
 /**
  * Reads a request body, decoded when it came compressed, refusing with 413 as soon as the bytes read or
- * decoded pass `limit` (so a small compressed bomb stops at the limit). A stream that is not what its
+ * decoded pass `limit` (so a small compressed bomb stops at the limit). `onSize` hears the size so far after
+ * each chunk and may refuse by throwing (the in-flight budget). A stream that is not what its
  * Content-Encoding says is a 400 that never echoes the bytes.
  */
-export function readBodyBytes(req: Readable, limit: number, decoder?: () => Readable & NodeJS.WritableStream): Promise<Buffer> {
+export function readBodyBytes(
+  req: Readable,
+  limit: number,
+  decoder?: () => Readable & NodeJS.WritableStream,
+  onSize?: (bytes: number) => void,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -44,8 +50,17 @@ export function readBodyBytes(req: Readable, limit: number, decoder?: () => Read
     source.on('data', (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
-      if (size > limit) {
-        fail(tooLarge(`Request body over ${limit} bytes${decoder ? ' once decoded' : ''}`));
+      let refusal: unknown;
+      if (size > limit) refusal = tooLarge(`Request body over ${limit} bytes${decoder ? ' once decoded' : ''}`);
+      else {
+        try {
+          onSize?.(size);
+        } catch (err) {
+          refusal = err;
+        }
+      }
+      if (refusal !== undefined) {
+        fail(refusal);
         if (decoder) {
           req.unpipe();
           source.destroy();

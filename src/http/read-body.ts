@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Request } from 'express';
 import { badRequest, tooLarge, unsupportedMediaType } from '../kernel/errors';
+import type { BodyReservation } from './body-budget';
 import { bodyDecoder, readBodyBytes } from './body-bytes';
 import { parseSafeJson } from './safe-json';
 
@@ -13,8 +14,10 @@ const XML_TYPES = new Set(['application/fhir+xml', 'application/xml', 'text/xml'
  * other media types, charsets other than UTF-8 and Content-Encodings it does not decode (415), bytes that
  * are not UTF-8, and JSON that is malformed, too deep, has duplicate or prototype keys, or is not an object
  * (arrays only for JSON Patch) (400).
+ * `reservation`: the request's share of the in-flight body budget, grown to the declared and then the
+ * decoded size (503 past the budget); the caller releases it when the answer is sent.
  */
-export async function readBody(req: Request, limit: number): Promise<unknown> {
+export async function readBody(req: Request, limit: number, reservation?: BodyReservation): Promise<unknown> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     req.resume();
@@ -34,11 +37,12 @@ export async function readBody(req: Request, limit: number): Promise<unknown> {
     if (isPatch && req.method !== 'PATCH') throw unsupportedMediaType('application/json-patch+json is for PATCH only');
     checkCharset(params);
     decoder = bodyDecoder(req.headers['content-encoding']);
+    if (declared !== undefined) reservation?.cover(Number(declared) || 0);
   } catch (err) {
     req.resume();
     throw err;
   }
-  const bytes = await readBodyBytes(req, limit, decoder);
+  const bytes = await readBodyBytes(req, limit, decoder, reservation && ((size) => reservation.cover(size)));
   if (!isUtf8(bytes)) throw badRequest('The body is not valid UTF-8');
   const text = bytes.toString('utf8', hasBom(bytes) ? 3 : 0);
   if (text.trim() === '') return undefined;

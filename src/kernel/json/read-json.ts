@@ -1,5 +1,5 @@
 import { badRequest } from '../errors';
-import { attachExactTexts } from './exact-numbers';
+import { EXACT_TEXTS, attachExactTexts } from './exact-numbers';
 import { scanJson, type ExactNumber } from './scan-json';
 
 /** Deeper JSON is refused before parsing, so neither JSON.parse nor later recursive walks can overflow. */
@@ -29,16 +29,15 @@ export function readJson(text: string, options: ReadJsonOptions = {}): unknown {
 }
 
 function attachAll(root: unknown, numbers: ExactNumber[]): void {
-  const byHolder = new Map<object, Record<string, string>>();
+  // Holders come fresh from JSON.parse, so a table already on one was put there by this loop.
   for (const { path, text } of numbers) {
     let holder = root;
     for (let i = 0; i < path.length - 1 && holder !== null && typeof holder === 'object'; i++) {
       holder = (holder as Record<string | number, unknown>)[path[i]];
     }
     if (path.length === 0 || holder === null || typeof holder !== 'object') continue;
-    let texts = byHolder.get(holder);
-    if (texts === undefined) byHolder.set(holder, (texts = Object.create(null) as Record<string, string>));
+    let texts = (holder as Record<symbol, Record<string, string> | undefined>)[EXACT_TEXTS];
+    if (texts === undefined) attachExactTexts(holder, (texts = Object.create(null) as Record<string, string>));
     texts[path[path.length - 1]] = text;
   }
-  for (const [holder, texts] of byHolder) attachExactTexts(holder, texts);
 }
