@@ -1,7 +1,7 @@
 /**
  * Memory of large writes: the server's peak RSS growth (VmHWM, reset before each request through
  * /proc/<pid>/clear_refs) while it answers one large create and one large transaction, against the body size.
- * The server runs in its own process (bench/server-process.ts) on a fresh embedded store. Linux only.
+ * Each case runs on its own server process (bench/server-process.ts) and fresh embedded store. Linux only.
  * Run: npx tsx bench/memory/large-writes.ts [createMB=13] [transactionEntries=50000]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,18 +52,23 @@ async function measure(server: ServerProcess, label: string, path: string, body:
   );
 }
 
-async function main(): Promise<void> {
+/** Each case on a fresh server, so that one case's heap does not hide the next one's growth. */
+async function onFreshServer(run: (server: ServerProcess) => Promise<void>): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lucarne-mem-'));
   const server = await startServer({
     LUCARNE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', LUCARNE_MAX_BODY_BYTES: String(64 * 1024 * 1024),
   });
   try {
-    await measure(server, `create (${createMB} MB Observation)`, 'Observation', bigObservation(createMB));
-    await measure(server, `transaction (${entries} entries)`, '', transaction(entries));
+    await run(server);
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  await onFreshServer((s) => measure(s, `create (${createMB} MB Observation)`, 'Observation', bigObservation(createMB)));
+  await onFreshServer((s) => measure(s, `transaction (${entries} entries)`, '', transaction(entries)));
 }
 
 void main();
