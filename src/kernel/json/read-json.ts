@@ -22,7 +22,9 @@ export function readJson(text: string, options: ReadJsonOptions = {}): unknown {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw badRequest(`Malformed JSON: ${(err as Error).message.slice(0, 200)}`);
+    // JSON.parse quotes a piece of the text: never echo control characters or binary back.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    throw badRequest(`Malformed JSON: ${(err as Error).message.slice(0, 200).replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?')}`);
   }
   if (exact !== undefined) attachAll(value, exact);
   return value;

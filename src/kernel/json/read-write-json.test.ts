@@ -62,6 +62,18 @@ describe('readJson / writeJson', () => {
     expect(readJson('{"a":1,"a":2}')).toEqual({ a: 2 });
   });
 
+  it('never echoes control characters of a malformed body', () => {
+    let message = '';
+    try {
+      readJson('\u001f\u008b\u0008\u0000{"a":1}');
+    } catch (err) {
+      message = (err as FhirError).message;
+    }
+    expect(message).toMatch(/^Malformed JSON/);
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+
   it('answers malformed JSON with 400, never loops', () => {
     for (const text of ['{"a":', '{"a":1,}', '[1 2]', '"abc', '{"a":"\\x"}', '}}}]]', '{"a":01}']) expect(status(text)).toBe(400);
   });
