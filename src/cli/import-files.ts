@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { MAX_JSON_DEPTH, readJson } from '../kernel/json/read-json';
 import type { ImportTarget, SubmitResult } from './import-target';
 import type { ProgressReporter, ProgressState } from './progress';
 
@@ -78,10 +79,13 @@ export async function importFiles(
 
 type Fail = (where: string, message: string) => void;
 
+/** As the server reads bodies: duplicate keys and bad strings refused, numbers kept as written. */
+const STRICT = { strict: true, maxDepth: MAX_JSON_DEPTH };
+
 async function importBundleFile(file: string, target: ImportTarget, state: ProgressState, fail: Fail): Promise<void> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    parsed = readJson(await readFile(file, 'utf8'), STRICT);
   } catch (e) {
     return fail(file, `not valid JSON: ${(e as Error).message}`);
   }
@@ -138,7 +142,7 @@ async function importNdjson(
     if (text.trim() === '') continue;
     let resource: Resource;
     try {
-      resource = JSON.parse(text);
+      resource = readJson(text, STRICT) as Resource;
     } catch (e) {
       fail(`${file}:${lineNumber}`, `not valid JSON: ${(e as Error).message}`);
       continue;

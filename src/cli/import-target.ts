@@ -1,5 +1,7 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { LucarneApp } from '../app';
+import { cloneJson } from '../kernel/json/clone-json';
+import { writeJson } from '../kernel/json/write-json';
 
 /** The answer to one submitted Bundle: HTTP status and body (a response Bundle or an OperationOutcome). */
 export interface SubmitResult {
@@ -24,7 +26,7 @@ export function localTarget(app: LucarneApp): ImportTarget {
         headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
         // A copy: the engine rewrites references of the entries it plans in place, and importFiles replays
         // the same entries as a batch when a transaction fails.
-        body: structuredClone(bundle),
+        body: cloneJson(bundle),
       });
       return { status: response.status, body: response.body as SubmitResult['body'] };
     },
@@ -39,7 +41,7 @@ export function remoteTarget(baseUrl: string): ImportTarget {
       const response = await fetch(baseUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', prefer: 'return=minimal' },
-        body: JSON.stringify(bundle),
+        body: writeJson(bundle),
       });
       const text = await response.text();
       let body: SubmitResult['body'];

@@ -62,6 +62,14 @@ export const settingsSchema = {
     'x-env': 'LUCARNE_MAX_BODY_BYTES',
     description: 'Largest accepted request body in bytes; larger bodies get 413.',
   },
+  maxInFlightBodyBytes: {
+    type: 'integer',
+    minimum: 1024,
+    default: 64 * 1024 * 1024,
+    'x-env': 'LUCARNE_MAX_IN_FLIGHT_BODY_BYTES',
+    description:
+      'Memory budget of request bodies being read or processed at once, in bytes (decoded size); a body beyond it gets 503 with Retry-After. A lone request is always admitted.',
+  },
   corsOrigins: {
     type: 'array',
     items: { type: 'string', minLength: 1 },

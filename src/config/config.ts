@@ -15,6 +15,8 @@ export interface LucarneConfig {
   mongodbUrl?: string;
   /** Largest accepted request body in bytes (LUCARNE_MAX_BODY_BYTES, default 16 MiB). */
   maxBodyBytes: number;
+  /** Request bodies in flight at once, decoded bytes, beyond which writes get 503 (LUCARNE_MAX_IN_FLIGHT_BODY_BYTES, 64 MiB). */
+  maxInFlightBodyBytes: number;
   /** Allowed CORS origins; ['*'] allows any (LUCARNE_CORS_ORIGINS, comma separated). */
   corsOrigins: string[];
   /** pino log level (LOG_LEVEL, default info). */

@@ -6,6 +6,7 @@ import { methodNotAllowed, notFound } from '../kernel/errors';
 import type { FhirRequest } from '../fhir/rest/fhir-request';
 import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
+import { BodyBudget, BodyReservation } from './body-budget';
 import { EXPOSED_HEADERS } from './cors-headers';
 import { fastRead } from './fast-read';
 import { fastSearch } from './fast-search';
@@ -55,8 +56,9 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
     }
   });
 
+  const budget = new BodyBudget(ctx.config.maxInFlightBodyBytes);
   app.use('/fhir', (req: Request, res: Response) => {
-    void handleFhir(ctx, router, req, res);
+    void handleFhir(ctx, router, req, res, budget);
   });
 
   app.use((req: Request, res: Response) => {
@@ -79,7 +81,7 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
 
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
-async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, res: Response): Promise<void> {
+async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, res: Response, budget: BodyBudget): Promise<void> {
   const url = req.url;
   const q = url.indexOf('?');
   const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
@@ -93,7 +95,7 @@ async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, 
       path: (q >= 0 ? url.slice(0, q) : url).replace(/^\/+/, ''),
       query,
       headers: req.headers as Record<string, string | undefined>,
-      body: hasBody ? await readBody(req, ctx.config.maxBodyBytes) : undefined,
+      body: hasBody ? await readBody(req, ctx.config.maxBodyBytes, reserve(budget, res)) : undefined,
     };
     const response = await router.handle(ctx, request);
     sendFhir(res, response.status, response.headers, response.rawBody === undefined || pretty ? response.body : undefined, pretty, req.method === 'HEAD', response.rawBody);
@@ -107,6 +109,13 @@ async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, 
     if (!req.complete) res.setHeader('Connection', 'close');
     sendError(res, err, ctx.logger, pretty);
   }
+}
+
+/** A share of the body budget for this request, held until its answer is sent or the connection drops. */
+function reserve(budget: BodyBudget, res: Response): BodyReservation {
+  const reservation = new BodyReservation(budget);
+  res.once('close', () => reservation.release());
+  return reservation;
 }
 
 /** Whether the client closed its connection before the request was read or answered. */

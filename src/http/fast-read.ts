@@ -4,6 +4,7 @@ import type { ServerContext } from '../fhir/rest/server-context';
 import { httpDate, weakEtag } from '../fhir/model/meta';
 import { negotiate } from './negotiate';
 import { fastAnswers } from './fast-answer';
+import { writeJson } from '../kernel/json/write-json';
 
 /** GET /fhir/Type/id with nothing else: no query, no trailing slash, no percent-encoding. */
 const PLAIN_READ = /^\/fhir\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
@@ -37,7 +38,7 @@ export function fastRead(ctx: ServerContext) {
         if (record === undefined || record.deleted) return next();
         // A backend without the stored text (MongoDB) gets the same bytes sendFhir would write. `json` is
         // tested first: reading `resource` of an embedded record would parse it.
-        const text = record.json ?? (record.resource === undefined ? undefined : JSON.stringify(record.resource));
+        const text = record.json ?? (record.resource === undefined ? undefined : writeJson(record.resource));
         if (text === undefined) return next();
         const length = Buffer.byteLength(text);
         if (length >= COMPRESS_FROM && h['accept-encoding'] !== undefined && h['accept-encoding'] !== '') return next();

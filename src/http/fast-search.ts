@@ -3,6 +3,7 @@ import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
 import { fastAnswers } from './fast-answer';
 import { negotiate } from './negotiate';
+import { writeJson } from '../kernel/json/write-json';
 
 /** GET /fhir/Type or /fhir/Type?query: a type-level search (no trailing slash, no _search, no compartment). */
 const TYPE_SEARCH = /^\/fhir\/([A-Z][A-Za-z]+)(?:\?(.*))?$/;
@@ -37,7 +38,7 @@ export function fastSearch(ctx: ServerContext, router: FhirRouter) {
     router.handle(ctx, { method: 'GET', path: m[1], query, headers: h as Record<string, string | undefined> }).then(
       (response) => {
         if (response.status !== 200 || (response.rawBody === undefined && response.body === undefined)) return next();
-        const text = response.rawBody ?? JSON.stringify(response.body);
+        const text = response.rawBody ?? writeJson(response.body);
         answers.send(req, res, response.headers, text, start);
       },
       () => next(),

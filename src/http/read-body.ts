@@ -1,5 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import type { Request } from 'express';
 import { badRequest, tooLarge, unsupportedMediaType } from '../kernel/errors';
+import type { BodyReservation } from './body-budget';
+import { bodyDecoder, readBodyBytes } from './body-bytes';
 import { parseSafeJson } from './safe-json';
 
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
@@ -7,26 +10,41 @@ const XML_TYPES = new Set(['application/fhir+xml', 'application/xml', 'text/xml'
 
 /**
  * Reads and parses a request body: JSON (FHIR JSON, JSON Patch for PATCH) or form parameters (for POST
- * _search, returned as URLSearchParams). Refuses bodies over `limit` bytes (413), other media types (415),
- * JSON that is malformed, too deep, carries prototype keys, or is not an object (arrays only for JSON Patch).
+ * _search, returned as URLSearchParams). Refuses bodies over `limit` bytes, compressed or decoded (413),
+ * other media types, charsets other than UTF-8 and Content-Encodings it does not decode (415), bytes that
+ * are not UTF-8, and JSON that is malformed, too deep, has duplicate or prototype keys, or is not an object
+ * (arrays only for JSON Patch) (400).
+ * `reservation`: the request's share of the in-flight body budget, grown to the declared and then the
+ * decoded size (503 past the budget); the caller releases it when the answer is sent.
  */
-export async function readBody(req: Request, limit: number): Promise<unknown> {
+export async function readBody(req: Request, limit: number, reservation?: BodyReservation): Promise<unknown> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     req.resume();
     throw tooLarge(`Request body over ${limit} bytes`);
   }
   if (declared === '0' || (declared === undefined && req.headers['transfer-encoding'] === undefined)) return undefined;
-  const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const [typePart, ...params] = (req.headers['content-type'] ?? '').split(';');
+  const mediaType = typePart.trim().toLowerCase();
   const isPatch = mediaType === 'application/json-patch+json';
   const isForm = mediaType === 'application/x-www-form-urlencoded';
-  if (!JSON_TYPES.has(mediaType) && !isPatch && !isForm) {
+  let decoder: ReturnType<typeof bodyDecoder>;
+  try {
+    if (!JSON_TYPES.has(mediaType) && !isPatch && !isForm) {
+      if (XML_TYPES.has(mediaType)) throw unsupportedMediaType('XML is not supported; send application/fhir+json');
+      throw unsupportedMediaType(`Unsupported Content-Type '${mediaType.slice(0, 100) || '(none)'}'`);
+    }
+    if (isPatch && req.method !== 'PATCH') throw unsupportedMediaType('application/json-patch+json is for PATCH only');
+    checkCharset(params);
+    decoder = bodyDecoder(req.headers['content-encoding']);
+    if (declared !== undefined) reservation?.cover(Number(declared) || 0);
+  } catch (err) {
     req.resume();
-    if (XML_TYPES.has(mediaType)) throw unsupportedMediaType('XML is not supported; send application/fhir+json');
-    throw unsupportedMediaType(`Unsupported Content-Type '${mediaType.slice(0, 100) || '(none)'}'`);
+    throw err;
   }
-  if (isPatch && req.method !== 'PATCH') throw unsupportedMediaType('application/json-patch+json is for PATCH only');
-  const text = await readText(req, limit);
+  const bytes = await readBodyBytes(req, limit, decoder, reservation && ((size) => reservation.cover(size)));
+  if (!isUtf8(bytes)) throw badRequest('The body is not valid UTF-8');
+  const text = bytes.toString('utf8', hasBom(bytes) ? 3 : 0);
   if (text.trim() === '') return undefined;
   if (isForm) return new URLSearchParams(text);
   const value = parseSafeJson(text);
@@ -38,28 +56,18 @@ export async function readBody(req: Request, limit: number): Promise<unknown> {
   return value;
 }
 
-function readText(req: Request, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        chunks.length = 0;
-        reject(tooLarge(`Request body over ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', (err) => {
-      if (!failed) reject(err);
-      failed = true;
-    });
-  });
+/** FHIR JSON is UTF-8 (R4 http.html#mime-type): a body declared in another charset is refused, not misread. */
+function checkCharset(params: string[]): void {
+  for (const param of params) {
+    const eq = param.indexOf('=');
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const charset = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (charset !== 'utf-8' && charset !== 'utf8') {
+      throw unsupportedMediaType(`Charset '${charset.slice(0, 40)}' is not supported; send UTF-8`);
+    }
+  }
+}
+
+function hasBom(bytes: Buffer): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }

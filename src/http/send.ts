@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { FhirError, issue, operationOutcome } from '../kernel/errors';
+import { writeJson } from '../kernel/json/write-json';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -21,7 +22,7 @@ export function sendFhir(
     res.end();
     return;
   }
-  const text = rawBody !== undefined && !pretty ? rawBody : pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
+  const text = rawBody !== undefined && !pretty ? rawBody : writeJson(body, pretty ? 2 : undefined);
   res.setHeader('Content-Type', FHIR_JSON);
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(head ? undefined : text);

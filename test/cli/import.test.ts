@@ -101,6 +101,24 @@ describe('lucarne import', () => {
     expect((await read(join(dir, 'data'), 'Patient/ok-1')).status).toBe(404);
   }, 60_000);
 
+  it('keeps decimals exactly as written and refuses duplicate keys, from NDJSON and Bundle files', async () => {
+    const observation = (id: string) =>
+      `{"resourceType":"Observation","id":"${id}","status":"final","code":{"text":"dose"},"valueQuantity":{"value":12.80,"unit":"mGy"},` +
+      `"component":[{"code":{"text":"a"},"valueQuantity":{"value":0.10000000000000000000000001}},{"code":{"text":"b"},"valueQuantity":{"value":1e-400}}]}`;
+    writeFileSync(join(dir, 'doses.ndjson'), `${observation('o1')}\n{"resourceType":"Patient","id":"d1","gender":"male","gender":"female"}\n`);
+    writeFileSync(join(dir, 'dose.json'), observation('o2'));
+    const run = lucarne(['import', join(dir, 'doses.ndjson'), join(dir, 'dose.json'), '--data-dir', join(dir, 'data')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/doses\.ndjson:2: not valid JSON: Duplicate JSON key 'gender'/);
+    for (const id of ['o1', 'o2']) {
+      const text = (await read(join(dir, 'data'), `Observation/${id}`)).rawBody ?? '';
+      expect(text).toContain('"value":12.80,');
+      expect(text).toContain('"value":0.10000000000000000000000001}');
+      expect(text).toContain('"value":1e-400}');
+    }
+    expect((await read(join(dir, 'data'), 'Patient/d1')).status).toBe(404);
+  }, 60_000);
+
   it('explains bad usage with exit code 2', () => {
     const missing = lucarne(['import', join(dir, 'nope.json')]);
     expect(missing.code).toBe(2);

@@ -1,5 +1,6 @@
 import type { Binary, Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { FhirError, badRequest, issue, tooLarge } from '../../kernel/errors';
+import { MAX_JSON_DEPTH, readJson } from '../../kernel/json/read-json';
 import type { FhirRequest } from '../rest/fhir-request';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -57,19 +58,6 @@ export function splitEntryUrl(url: string, baseUrl: string, index: number): { pa
   return { path, query };
 }
 
-const MAX_PATCH_DEPTH = 100;
-
-function depthExceeds(value: unknown, max: number): boolean {
-  const stack: { node: unknown; depth: number }[] = [{ node: value, depth: 0 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop() as { node: unknown; depth: number };
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth >= max) return true;
-    for (const child of Object.values(node)) stack.push({ node: child, depth: depth + 1 });
-  }
-  return false;
-}
-
 /** The body of a PATCH entry: JSON Patch travels as a Binary, FHIRPath Patch as Parameters. */
 function patchBody(resource: Resource, index: number): { body: unknown; contentType: string } {
   if (resource.resourceType === 'Parameters') return { body: resource, contentType: 'application/fhir+json' };
@@ -78,14 +66,13 @@ function patchBody(resource: Resource, index: number): { body: unknown; contentT
     if (binary.contentType !== 'application/json-patch+json' || !binary.data) {
       throw entryProblem(index, 'a PATCH Binary must hold application/json-patch+json data');
     }
+    // This JSON did not go through the HTTP body reader: read it as strictly (nesting, duplicate keys, exact numbers).
     let body: unknown;
     try {
-      body = JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8'));
-    } catch {
-      throw entryProblem(index, 'the PATCH Binary does not hold valid JSON');
+      body = readJson(Buffer.from(binary.data, 'base64').toString('utf8'), { strict: true, maxDepth: MAX_JSON_DEPTH });
+    } catch (err) {
+      throw entryProblem(index, `the PATCH Binary does not hold valid JSON (${err instanceof FhirError ? err.message : 'unreadable'})`);
     }
-    // This JSON did not go through the HTTP parser's limits: apply the same nesting bound here.
-    if (depthExceeds(body, MAX_PATCH_DEPTH)) throw entryProblem(index, `the PATCH Binary nests deeper than ${MAX_PATCH_DEPTH} levels`);
     return { body, contentType: binary.contentType };
   }
   throw entryProblem(index, 'a PATCH resource must be a Parameters (FHIRPath Patch) or a Binary (JSON Patch)');

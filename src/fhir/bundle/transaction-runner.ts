@@ -109,13 +109,23 @@ function independent(entry: PlannedEntry): boolean {
 }
 
 /**
- * Runs the entries in order, except that consecutive independent entries of the same method run together.
- * On failure, the first failing entry in order is the transaction's error.
+ * Independent entries run together at most this many at a time: enough for their writes to travel to the
+ * writer thread in large batches, few enough that the intermediate state of each write in flight (request,
+ * validation, index entries) stays small; run all at once, 50,000 entries held ~350 MB of it at the peak.
+ */
+const MAX_TOGETHER = 256;
+
+/**
+ * Runs the entries in order, except that consecutive independent entries of the same method run together
+ * (MAX_TOGETHER at a time). On failure, the first failing entry in order is the transaction's error.
  */
 async function runInOrder(entries: PlannedEntry[], run: (entry: PlannedEntry) => Promise<FhirResponse>, responses: Map<number, FhirResponse>): Promise<void> {
   for (let i = 0; i < entries.length; ) {
     let j = i + 1;
-    if (independent(entries[i])) while (j < entries.length && entries[j].method === entries[i].method && independent(entries[j])) j++;
+    if (independent(entries[i])) {
+      const end = Math.min(entries.length, i + MAX_TOGETHER);
+      while (j < end && entries[j].method === entries[i].method && independent(entries[j])) j++;
+    }
     const settled = await Promise.allSettled(entries.slice(i, j).map(run));
     for (const [k, outcome] of settled.entries()) {
       if (outcome.status === 'rejected') throw outcome.reason;

@@ -1,3 +1,4 @@
+import { copyExactTexts } from '../../kernel/json/exact-numbers';
 import type { SummaryModel } from './summary-model';
 import { ALWAYS_KEPT } from './summary-walk';
 
@@ -55,5 +56,6 @@ export function selectElements(model: SummaryModel, resource: Json, selection: E
     if (!child) continue;
     if (child.mandatory || selected(name, child.baseName)) out[key] = resource[key];
   }
+  copyExactTexts(resource, out);
   return out;
 }

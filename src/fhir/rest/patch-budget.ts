@@ -1,4 +1,5 @@
 import { tooLarge } from '../../kernel/errors';
+import { copyExactTexts } from '../../kernel/json/exact-numbers';
 
 /** The nesting a posted body may have (the HTTP adapter refuses deeper JSON before parsing it). */
 export const MAX_JSON_DEPTH = 100;
@@ -131,6 +132,7 @@ function copyNode(node: unknown, cap: JsonSize, size: JsonSize, depth: number): 
       if (size.bytes > cap.bytes || size.elements > cap.elements) return copy;
       copy[i] = copyNode(node[i], cap, size, depth + 1);
     }
+    copyExactTexts(node, copy);
     return copy;
   }
   const copy: Record<string, unknown> = {};
@@ -140,5 +142,6 @@ function copyNode(node: unknown, cap: JsonSize, size: JsonSize, depth: number): 
     size.bytes += key.length + 3;
     copy[key] = copyNode((node as Record<string, unknown>)[key], cap, size, depth + 1);
   }
+  copyExactTexts(node, copy);
   return copy;
 }

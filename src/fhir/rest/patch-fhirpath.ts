@@ -1,3 +1,4 @@
+import { cloneJson } from '../../kernel/json/clone-json';
 import type { ElementDefinition, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
 import * as fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
@@ -224,7 +225,7 @@ function applyOne(definitions: Definitions, resource: Resource, op: Operation, i
  */
 export function applyFhirPathPatch<T extends Resource>(definitions: Definitions, resource: T, body: unknown, limits?: ResourceLimits): T {
   const operations = readOperations(assertParametersShape(body, 'a FHIRPath Patch'));
-  const copy = structuredClone(resource);
+  const copy = cloneJson(resource);
   operations.forEach((op, i) => applyOne(definitions, copy, op, i));
   if (limits) {
     const size = measureJson(copy, { bytes: limits.maxBytes, elements: limits.maxElements });

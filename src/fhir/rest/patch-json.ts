@@ -1,5 +1,6 @@
 import { FhirError, badRequest, issue } from '../../kernel/errors';
 import { PatchBudget, type ResourceLimits } from './patch-budget';
+import { cloneJson } from '../../kernel/json/clone-json';
 
 /** RFC 6902 JSON Patch applied to a copy of a JSON document. */
 
@@ -153,7 +154,7 @@ function overwrittenByAdd(doc: Json, tokens: string[], index: number): Json | un
 export function applyJsonPatch<T>(document: T, patch: unknown, limits?: ResourceLimits): T {
   if (!Array.isArray(patch)) throw badRequest('A JSON Patch body must be an array of operations');
   const budget = limits ? new PatchBudget(limits, document) : undefined;
-  let doc: Json = structuredClone(document);
+  let doc: Json = cloneJson(document);
   patch.forEach((raw, index) => {
     const op = readOperation(raw, index);
     const path = parsePointer(op.path, index);
@@ -161,7 +162,7 @@ export function applyJsonPatch<T>(document: T, patch: unknown, limits?: Resource
     switch (op.op) {
       case 'add': {
         const overwritten = budget ? overwrittenByAdd(doc, path, index) : undefined;
-        const copy = budget ? budget.addCopy(op.value, where) : structuredClone(op.value);
+        const copy = budget ? budget.addCopy(op.value, where) : cloneJson(op.value);
         if (overwritten !== undefined) budget?.remove(overwritten);
         doc = addValue(doc, path, copy, index);
         break;
@@ -173,7 +174,7 @@ export function applyJsonPatch<T>(document: T, patch: unknown, limits?: Resource
       }
       case 'replace': {
         const old = getValue(doc, path, index);
-        const copy = budget ? budget.addCopy(op.value, where) : structuredClone(op.value);
+        const copy = budget ? budget.addCopy(op.value, where) : cloneJson(op.value);
         budget?.remove(old);
         if (path.length === 0) doc = copy;
         else {
@@ -199,7 +200,7 @@ export function applyJsonPatch<T>(document: T, patch: unknown, limits?: Resource
       case 'copy': {
         const value = getValue(doc, parsePointer(op.from as string, index), index);
         const overwritten = budget ? overwrittenByAdd(doc, path, index) : undefined;
-        const copy = budget ? budget.addCopy(value, where) : structuredClone(value);
+        const copy = budget ? budget.addCopy(value, where) : cloneJson(value);
         if (overwritten !== undefined) budget?.remove(overwritten);
         doc = addValue(doc, path, copy, index);
         break;

@@ -1,6 +1,8 @@
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { VersionRecord } from '../../store/store';
 import type { FhirResponse } from './fhir-request';
+import { readJson } from '../../kernel/json/read-json';
+import { writeJson } from '../../kernel/json/write-json';
 
 export interface SearchsetParts {
   total?: number;
@@ -45,7 +47,7 @@ export function rawSearchsetResponse(parts: SearchsetParts): FhirResponse {
   text += `,"link":${JSON.stringify(parts.link)},"entry":[`;
   let first = true;
   for (const { record, mode } of parts.records) {
-    const json = record.json ?? JSON.stringify(record.resource);
+    const json = record.json ?? writeJson(record.resource);
     text += `${first ? '' : ','}{"fullUrl":${JSON.stringify(parts.fullUrl(record))},"resource":${json},"search":{"mode":"${mode}"}}`;
     first = false;
   }
@@ -59,7 +61,7 @@ export function rawSearchsetResponse(parts: SearchsetParts): FhirResponse {
     rawBody: text,
     get body(): Resource | undefined {
       if (!parsed) {
-        body = JSON.parse(text) as Resource;
+        body = readJson(text) as Resource;
         parsed = true;
       }
       return body;

@@ -1,3 +1,4 @@
+import { copyExactTexts } from '../../kernel/json/exact-numbers';
 import type { ChildInfo, ElementNode, SummaryModel } from './summary-model';
 
 type Json = Record<string, unknown>;
@@ -26,6 +27,7 @@ export function summarizeResource(model: SummaryModel, resource: Json): Json {
     if (!child || !(child.isSummary || child.mandatory)) continue;
     out[key] = key === name ? walkValue(model, type as string, child, resource[key]) : resource[key];
   }
+  copyExactTexts(resource, out);
   return out;
 }
 
@@ -57,5 +59,6 @@ function walkObject(model: SummaryModel, definingType: string, node: ElementNode
     if (!keep) continue;
     out[key] = key === name ? walkValue(model, definingType, child, obj[key]) : obj[key];
   }
+  copyExactTexts(obj, out);
   return out;
 }

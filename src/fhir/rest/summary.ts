@@ -1,3 +1,4 @@
+import { copyExactTexts } from '../../kernel/json/exact-numbers';
 import type { Coding, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../../kernel/errors';
 import type { Definitions } from '../conformance/definitions';
@@ -65,6 +66,7 @@ function textOnly(model: SummaryModel, resource: Json): Json {
     const name = key.charCodeAt(0) === 95 /* _ */ ? key.slice(1) : key;
     if (ALWAYS_KEPT.has(name) || name === 'text' || root?.get(name)?.mandatory) out[key] = resource[key];
   }
+  copyExactTexts(resource, out);
   return out;
 }
 
@@ -73,6 +75,7 @@ function withoutText(resource: Json): Json {
   const out: Json = { ...resource };
   delete out.text;
   delete out._text;
+  copyExactTexts(resource, out);
   return out;
 }
 
@@ -87,5 +90,6 @@ function tagSubsetted(resource: Json): Json {
     if (k === 'id' || (k === 'resourceType' && resource.id === undefined)) out.meta = meta;
   }
   out.meta = meta;
+  copyExactTexts(resource, out);
   return out;
 }

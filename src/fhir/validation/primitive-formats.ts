@@ -36,7 +36,11 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-type Check = (value: unknown) => string | undefined;
+/** `text`: a number's JSON text, when a JS number would print it differently (`1.0`, `1e2`). */
+type Check = (value: unknown, text?: string) => string | undefined;
+
+/** FHIR's integer syntax: no fraction, no exponent, no leading zero. */
+const INTEGER_TEXT = /^-?(0|[1-9][0-9]*)$/;
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -76,10 +80,11 @@ function strictCheck(type: string, pattern: RegExp, extra?: (v: string) => strin
 }
 
 function integerCheck(type: string, min: number): Check {
-  return (value) => {
+  return (value, text) => {
     if (typeof value !== 'number') return `A ${type} must be a JSON number, not ${jsonTypeOf(value)}`;
     if (!Number.isInteger(value)) return `${value} is not a valid ${type} (not a whole number)`;
-    if (value < min || value > INT32_MAX) return `${value} is out of range for a ${type}`;
+    if (value < min || value > INT32_MAX) return `${text ?? value} is out of range for a ${type}`;
+    if (text !== undefined && !INTEGER_TEXT.test(text)) return `${text.slice(0, 40)} is not a valid ${type} (written with a fraction or exponent)`;
     return undefined;
   };
 }
@@ -130,9 +135,9 @@ export function isPrimitiveType(type: string): boolean {
 }
 
 /** Undefined when `value` is a valid JSON representation of the primitive `type`, else why it is not. */
-export function primitiveError(type: string, value: unknown): string | undefined {
+export function primitiveError(type: string, value: unknown, numberText?: string): string | undefined {
   const check = CHECKS.get(type);
-  return check ? check(value) : undefined;
+  return check ? check(value, numberText) : undefined;
 }
 
 export function jsonTypeOf(value: unknown): string {

@@ -1,3 +1,4 @@
+import { exactText } from '../../kernel/json/exact-numbers';
 import type { Definitions } from '../conformance/definitions';
 import type { ElementTable, FieldDef, TypeNode } from './element-table';
 import { jsonTypeOf, primitiveError } from './primitive-formats';
@@ -8,6 +9,7 @@ import type { ValueSetCodeResolver } from './value-set-codes';
 type JsonObject = Record<string, unknown>;
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const INTEGER_TYPES = new Set(['integer', 'unsignedInt', 'positiveInt']);
 
 /**
  * Walks a parsed JSON resource against the compiled element tables, recording every problem in the context.
@@ -112,7 +114,7 @@ export class ResourceWalker {
         }
         choices.set(field.choiceGroup, key);
       }
-      this.property(value[key], field, childPath, depth, ctx, underscored && field.primitive ? value[`_${key}`] : undefined);
+      this.property(value[key], field, childPath, depth, ctx, underscored && field.primitive ? value[`_${key}`] : undefined, value, key);
     }
     for (const req of node.required) {
       let count = 0;
@@ -125,7 +127,9 @@ export class ResourceWalker {
     if (node.name === 'Extension') checkExtensionValue(value, node, path, ctx);
   }
 
-  private property(v: unknown, field: FieldDef, path: string, depth: number, ctx: ValidationContext, ext: unknown): void {
+  private property(
+    v: unknown, field: FieldDef, path: string, depth: number, ctx: ValidationContext, ext: unknown, holder?: object, key?: string,
+  ): void {
     if (!field.isArray) {
       if (Array.isArray(v)) {
         ctx.error('structure', `'${field.name}' is a single value (max ${field.max}), not an array`, path);
@@ -133,7 +137,7 @@ export class ResourceWalker {
         ctx.error('structure', `'${field.name}' must not be null`, path);
       } else {
         if (field.max === 0) ctx.error('business-rule', `'${field.name}' is not allowed here (max 0)`, path);
-        this.value(v, field, path, depth + 1, ctx);
+        this.value(v, field, path, depth + 1, ctx, typeof v === 'number' && key !== undefined ? exactText(holder, key) : undefined);
       }
       return;
     }
@@ -158,14 +162,17 @@ export class ResourceWalker {
         }
         continue;
       }
-      this.value(item, field, `${path}[${i}]`, depth + 1, ctx);
+      this.value(item, field, `${path}[${i}]`, depth + 1, ctx, typeof item === 'number' ? exactText(v, i) : undefined);
     }
   }
 
-  private value(v: unknown, field: FieldDef, path: string, depth: number, ctx: ValidationContext): void {
+/** `numberText`: a number's text as written, when a JS number prints it differently (kernel/json). */
+  private value(v: unknown, field: FieldDef, path: string, depth: number, ctx: ValidationContext, numberText?: string): void {
     if (field.primitive) {
-      const problem = primitiveError(field.type, v);
-      if (problem) ctx.error('value', problem, path);
+      const problem = primitiveError(field.type, v, numberText);
+      // A JSON number the integer type cannot hold (a fraction, an exponent, beyond int32) is well-formed
+      // content breaking the type's rule: 422, where a string for a number stays a structural 400.
+      if (problem) ctx.error(typeof v === 'number' && INTEGER_TYPES.has(field.type) ? 'business-rule' : 'value', problem, path);
       else if (field.requiredBinding && typeof v === 'string') this.checkCode(v, field.requiredBinding, path, ctx);
       return;
     }

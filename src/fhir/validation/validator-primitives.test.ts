@@ -70,7 +70,9 @@ describe('primitive formats', () => {
 
   it.each(invalid)('rejects an invalid %s %j at its path', (type, value) => {
     const [resource, path] = cases[type](value);
-    expect(errors(resource)).toEqual([['value', path]]);
+    // A JSON number an integer type cannot hold is a rule violation (422); a value of the wrong JSON type is structural (400).
+    const integerNumber = typeof value === 'number' && ['integer', 'positiveInt', 'unsignedInt'].includes(type);
+    expect(errors(resource)).toEqual([[integerNumber ? 'business-rule' : 'value', path]]);
   });
 
   it('explains the problem in diagnostics', () => {

@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { IndexRows } from './search/index-writer';
+import { writeJson } from '../../kernel/json/write-json';
 
 /**
  * A resource made ready for the writer by the caller of the store: its index rows are extracted and its
@@ -7,8 +8,8 @@ import type { IndexRows } from './search/index-writer';
  * default) neither walks nor serialises resources: it splices versionId and lastUpdated into the text.
  *
  * The stored text is `head` + `"versionId":"…","lastUpdated":"…"}` + `tail`, i.e. the resource with
- * resourceType, id and meta first and meta's other fields kept. It is exactly JSON.stringify of its own
- * parse, which reads rely on (VersionRecord.json).
+ * resourceType, id and meta first and meta's other fields kept. It is exactly writeJson of its own
+ * readJson, which reads rely on (VersionRecord.json); numbers keep their text as written.
  */
 export interface PreparedResource {
   resourceType: string;
@@ -21,8 +22,8 @@ export interface PreparedResource {
 export function prepareResource(resource: Resource & { id: string }, indexRows: (r: Resource) => IndexRows): PreparedResource {
   const { resourceType, id, meta, ...rest } = resource;
   const { versionId: _versionId, lastUpdated: _lastUpdated, ...otherMeta } = meta ?? {};
-  const metaText = JSON.stringify(otherMeta);
-  const restText = JSON.stringify(rest);
+  const metaText = writeJson(otherMeta);
+  const restText = writeJson(rest);
   return {
     resourceType,
     id,

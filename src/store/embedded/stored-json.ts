@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { VersionRecord } from '../store';
+import { readJson } from '../../kernel/json/read-json';
 
 type WithText = VersionRecord & { json: string };
 
@@ -8,7 +9,7 @@ const LAZY_RESOURCE: PropertyDescriptor = {
   enumerable: true,
   configurable: true,
   get(this: WithText): Resource {
-    const resource = JSON.parse(this.json) as Resource;
+    const resource = readJson(this.json) as Resource;
     Object.defineProperty(this, 'resource', { value: resource, enumerable: true, configurable: true, writable: true });
     return resource;
   },

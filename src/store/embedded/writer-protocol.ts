@@ -3,6 +3,7 @@ import { FhirError } from '../../kernel/errors';
 import type { VersionRecord } from '../store';
 import { attachStoredJson } from './stored-json';
 import { isAborted, markAborted, type Writer } from './writer';
+import { writeJson } from '../../kernel/json/write-json';
 
 /**
  * Messages between the store and its writer thread. The store sends batches of calls, the thread answers
@@ -24,7 +25,7 @@ export interface WireError {
 type WireRecord = [type: string, id: string, versionId: string, lastUpdated: string, deleted: boolean, method: VersionRecord['method'], json: string | null];
 
 function encodeRecord(record: VersionRecord): WireRecord {
-  const json = record.json ?? (record.resource ? JSON.stringify(record.resource) : null);
+  const json = record.json ?? (record.resource ? writeJson(record.resource) : null);
   return [record.resourceType, record.id, record.versionId, record.lastUpdated, record.deleted, record.method, json];
 }
 

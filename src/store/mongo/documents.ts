@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { VersionRecord } from '../store';
 import type { SearchKeys } from './search-keys';
+import { readJson } from '../../kernel/json/read-json';
 
 /**
  * `versions`: every version ever written, immutable. `_id` is `Type/id/version`, so the unique `_id` index
@@ -37,7 +38,7 @@ export function toRecord(doc: VersionDoc): VersionRecord {
     deleted: doc.deleted,
     method: doc.method,
   };
-  if (doc.content !== null) record.resource = JSON.parse(doc.content) as Resource;
+  if (doc.content !== null) record.resource = readJson(doc.content) as Resource;
   return record;
 }
 

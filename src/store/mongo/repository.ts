@@ -16,6 +16,8 @@ import { runHistory } from './history';
 import { findIncluded, MAX_INCLUDED, resolveChain } from './joins';
 import { noKeys, searchKeys } from './search-keys';
 import { checkSearchLimits } from '../../fhir/search/search-limits';
+import { readJson } from '../../kernel/json/read-json';
+import { writeJson } from '../../kernel/json/write-json';
 
 type StoredResource = Resource & { id: string };
 
@@ -274,7 +276,7 @@ export class Repository {
     let stored: StoredResource | undefined;
     if (resource) {
       stored = { ...resource, meta: { ...resource.meta, versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() } };
-      content = JSON.stringify(stored);
+      content = writeJson(stored);
     }
     const versionDoc: VersionDoc = {
       _id: versionKey(type, id, version), type, id, version, lastUpdated, deleted: !resource, method, content,
@@ -316,7 +318,7 @@ export class Repository {
     const fresh = await this.current(type, id);
     if (!orphan || (fresh?.version ?? 0) !== version - 1) return;
     if (this.ctx.clock.now().getTime() - orphan.lastUpdated < ROLL_FORWARD_AFTER_MS) return;
-    const keys = orphan.content ? searchKeys(this.ctx.extractor.extract(JSON.parse(orphan.content) as Resource)) : noKeys();
+    const keys = orphan.content ? searchKeys(this.ctx.extractor.extract(readJson(orphan.content) as Resource)) : noKeys();
     await this.applyCurrent(fresh ?? cur, { ...orphan, _id: resourceKey(type, id), ...keys });
   }
 

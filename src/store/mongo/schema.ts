@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Db, IndexDescription } from 'mongodb';
 import type { SearchKeys } from './search-keys';
+import { readJson } from '../../kernel/json/read-json';
 
 /** Indexes of every collection, created idempotently at start-up (createIndexes is a no-op when they exist). */
 export const INDEXES: Record<string, IndexDescription[]> = {
@@ -85,7 +86,7 @@ async function reindexCurrentResources(db: Db, env: MigrationEnv): Promise<void>
   const cursor = resources.find({ deleted: false }, { projection: { _id: 1, version: 1, content: 1 } });
   for await (const doc of cursor) {
     if (doc.content === null) continue;
-    const keys = env.searchKeys(JSON.parse(doc.content) as Resource);
+    const keys = env.searchKeys(readJson(doc.content) as Resource);
     await resources.updateOne({ _id: doc._id, version: doc.version }, { $set: keys });
   }
 }

@@ -1,0 +1,79 @@
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
+import { badRequest, tooLarge, unsupportedMediaType } from '../kernel/errors';
+
+const DECODERS: Record<string, () => Gunzip | ReturnType<typeof createInflate> | ReturnType<typeof createBrotliDecompress>> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
+/** The decoder for a request's Content-Encoding, or 415 for one the server does not decode (or a chain). */
+export function bodyDecoder(header: string | undefined): (() => Readable & NodeJS.WritableStream) | undefined {
+  const coding = (header ?? '').trim().toLowerCase();
+  if (coding === '' || coding === 'identity') return undefined;
+  const decoder = DECODERS[coding];
+  if (decoder === undefined) {
+    throw unsupportedMediaType(`Content-Encoding '${coding.slice(0, 40)}' is not supported; send gzip, deflate, br or none`);
+  }
+  return decoder;
+}
+
+/**
+ * Reads a request body, decoded when it came compressed, refusing with 413 as soon as the bytes read or
+ * decoded pass `limit` (so a small compressed bomb stops at the limit). `onSize` hears the size so far after
+ * each chunk and may refuse by throwing (the in-flight budget). A stream that is not what its
+ * Content-Encoding says is a 400 that never echoes the bytes.
+ */
+export function readBodyBytes(
+  req: Readable,
+  limit: number,
+  decoder?: () => Readable & NodeJS.WritableStream,
+  onSize?: (bytes: number) => void,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const fail = (err: unknown) => {
+      if (done) return;
+      done = true;
+      chunks.length = 0;
+      reject(err);
+    };
+    const source: Readable = decoder ? req.pipe(decoder()) : req;
+    if (decoder) {
+      source.on('error', () => fail(badRequest('The body is not valid for its Content-Encoding')));
+      req.on('error', fail);
+    } else source.on('error', fail);
+    source.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      let refusal: unknown;
+      if (size > limit) refusal = tooLarge(`Request body over ${limit} bytes${decoder ? ' once decoded' : ''}`);
+      else {
+        try {
+          onSize?.(size);
+        } catch (err) {
+          refusal = err;
+        }
+      }
+      if (refusal !== undefined) {
+        fail(refusal);
+        if (decoder) {
+          req.unpipe();
+          source.destroy();
+          req.resume();
+        }
+        return;
+      }
+      chunks.push(chunk);
+    });
+    source.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
+  });
+}
