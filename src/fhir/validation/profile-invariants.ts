@@ -2,7 +2,6 @@ import type { ElementDefinitionConstraint } from '@medplum/fhirtypes';
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
 import { METERED_OPTIONS, metered } from '../model/fhirpath-meter';
-import { nirKeyValid } from './profile-nir';
 
 export interface CompiledInvariant {
   key: string;
@@ -12,24 +11,14 @@ export interface CompiledInvariant {
   holds(item: unknown, root: unknown): boolean;
 }
 
-/**
- * Native rules callable from invariants as FHIRPath functions (fhirpath.js user invocation table):
- * `nirKeyValid()` is true for each input string whose NIR/NIA check key is right.
- */
-const userInvocationTable = {
-  nirKeyValid: {
-    fn: (inputs: unknown[]) => inputs.map((i) => nirKeyValid(String(primitive(i)))),
-    arity: { 0: [] },
-  },
-};
-
 function primitive(input: unknown): unknown {
   return typeof input === 'object' && input !== null && 'data' in input ? (input as { data: unknown }).data : input;
 }
 
 /**
  * Compiles a constraint's FHIRPath expression once, with the R4 model and the element path as its base (so
- * choice types and type functions resolve). Only an explicit `false` fails: an empty result (for example an
+ * choice types and type functions resolve); standard FHIRPath only, so that any validator can evaluate the
+ * profiles (server-wide rules such as the NIR key are write rules, src/identity). Only an explicit `false` fails: an empty result (for example an
  * `implies` whose premise is empty) is not a violation. Each evaluation runs under the FHIRPath budget: one
  * that passes it throws FhirPathTooCostly (422 too-costly) rather than holding the server.
  */
@@ -38,7 +27,7 @@ export function compileInvariant(constraint: ElementDefinitionConstraint, elemen
   const base = elementPath.includes('[x]') ? undefined : elementPath;
   let evaluate: (item: unknown, env: Record<string, unknown>) => unknown[];
   try {
-    evaluate = fhirpath.compile(base ? { base, expression } : expression, r4Model, { userInvocationTable, ...METERED_OPTIONS }) as typeof evaluate;
+    evaluate = fhirpath.compile(base ? { base, expression } : expression, r4Model, METERED_OPTIONS) as typeof evaluate;
   } catch (e) {
     throw new Error(`Invariant ${constraint.key} on ${elementPath}: invalid FHIRPath '${expression}': ${(e as Error).message}`);
   }
