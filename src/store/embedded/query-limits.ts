@@ -11,8 +11,10 @@ export function withQueryLimits<T>(run: () => T): T {
   try {
     return run();
   } catch (e) {
-    if (e instanceof Error && e.name === 'SqliteError' && TOO_BIG.test(e.message)) {
-      throw new FhirError(400, [issue('too-costly', `Search too large for the store: ${e.message}`)]);
+    // Not `instanceof Error`: better-sqlite3's errors come from the realm that first loaded the native module.
+    const { name, message } = (e ?? {}) as { name?: unknown; message?: unknown };
+    if (name === 'SqliteError' && typeof message === 'string' && TOO_BIG.test(message)) {
+      throw new FhirError(400, [issue('too-costly', `Search too large for the store: ${message}`)]);
     }
     throw e;
   }
