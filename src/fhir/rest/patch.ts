@@ -62,8 +62,14 @@ function unchanged(current: Resource, patched: unknown): boolean {
   return typeof patched === 'object' && patched !== null && jsonEqual(withoutServerMeta(patched as Resource), withoutServerMeta(current));
 }
 
-/** How often a patch is recomputed when another write changed the resource between its read and its write. */
-const PATCH_ATTEMPTS = 5;
+/**
+ * How often a patch is recomputed when another write changed the resource between its read and its write.
+ * Between attempts it waits a few random milliseconds, so that racing patches do not collide again in step
+ * (on a store without transactions two racing writes can both lose a round).
+ */
+const PATCH_ATTEMPTS = 10;
+
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
 
 /**
  * PATCH [type]/[id] and PATCH [type]?criteria with JSON Patch or FHIRPath Patch. The current version is read,
@@ -97,6 +103,7 @@ export const patch: RouteHandler = async (ctx, request, store, params) => {
       const raced = err instanceof FhirError && (err.status === 412 || err.status === 409);
       if (!raced || (ifMatch !== undefined && ifMatch !== '*')) throw err;
       if (attempt >= PATCH_ATTEMPTS) throw conflict(`${record.resourceType}/${record.id} is being changed by others; try the patch again`);
+      await backoff(attempt);
     }
   }
 };
