@@ -4,8 +4,10 @@
  * is scheduled every `intervalMs` whatever the previous ones are doing, and each latency is counted from
  * the moment the request was due, so a stalled server shows up as many slow reads, not as one.
  * Messages in: { type: 'start', baseUrl, paths, intervalMs } then { type: 'stop' }; out: 'started', then a ProbeResult.
+ * PROBE_TRACE=1 prints each read's due time and latency (ms) on stderr, to see when a stall happened.
  */
 import { Agent, request } from 'node:http';
+import { setPriority } from 'node:os';
 
 export interface ProbeStart {
   type: 'start';
@@ -33,6 +35,7 @@ function readOnce(url: URL, due: number): void {
   const done = (ok: boolean) => {
     pending--;
     if (ok) latencies.push(performance.now() - due);
+    if (process.env.PROBE_TRACE) process.stderr.write(`${due.toFixed(0)} ${(performance.now() - due).toFixed(0)}\n`);
     else failed++;
   };
   const req = request(url, { agent, headers: { accept: 'application/fhir+json' } }, (res) => {
@@ -70,6 +73,14 @@ async function stop(): Promise<void> {
   const sorted = latencies.sort((a, b) => a - b);
   const result: ProbeResult = { reads: sorted.length, failed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
   process.send?.(result, () => process.exit(0));
+}
+
+// The prober measures the server, so it should not wait for the CPU behind the heavy client (the benchmark
+// process receiving tens of megabytes) on a small machine: it asks for a higher priority (root only).
+try {
+  setPriority(-10);
+} catch {
+  // not allowed: measured at normal priority
 }
 
 process.on('message', (m: ProbeStart | { type: 'stop' }) => {

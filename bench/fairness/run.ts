@@ -5,6 +5,7 @@
  * while that one request runs. Goal: cheap-read p99 under 50 ms during every heavy request, whether the
  * server completes it or refuses it.
  * Options: --patients N (2000) --interval-ms N (5) --only SUBSTRING --timeout S (120) --compiled
+ *          --node-args "..." (extra flags for the server process, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     timeout: { type: 'string', default: '120' },
     compiled: { type: 'boolean', default: false },
+    'node-args': { type: 'string', default: '' },
   },
 });
 
@@ -115,7 +117,7 @@ const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('e
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lucarne-fairness-'));
-  const server = await startServer({ LUCARNE_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' }, values.compiled);
+  const server = await startServer({ LUCARNE_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' }, values.compiled, values['node-args'].split(' ').filter(Boolean));
   const rows: Row[] = [];
   try {
     process.stderr.write(`Loading ${values.patients} patients and a patient with ${BUSY_STUDIES} studies...\n`);

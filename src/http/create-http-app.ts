@@ -14,6 +14,7 @@ import { negotiate } from './negotiate';
 import { readBody } from './read-body';
 import { requestLog } from './request-log';
 import { sendError, sendFhir } from './send';
+import { isLargeBundle, sendBundleStreamed } from './send-bundle';
 
 const FHIR_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -98,6 +99,10 @@ async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, 
       body: hasBody ? await readBody(req, ctx.config.maxBodyBytes, reserve(budget, res)) : undefined,
     };
     const response = await router.handle(ctx, request);
+    if (!pretty && req.method !== 'HEAD' && response.rawBody === undefined && isLargeBundle(response.body)) {
+      await sendBundleStreamed(res, response.status, response.headers, response.body);
+      return;
+    }
     sendFhir(res, response.status, response.headers, response.rawBody === undefined || pretty ? response.body : undefined, pretty, req.method === 'HEAD', response.rawBody);
   } catch (err) {
     if (clientAborted(req, res)) {

@@ -8,6 +8,7 @@ import { failureEntry, statusLine, successEntry } from './bundle-response';
 import { resolveConditionalReferences } from './conditional-references';
 import { runEntry } from './entry-request';
 import { ResponseBudget, responseTooLarge } from './response-budget';
+import { yieldToEventLoop } from '../../kernel/yield-to-event-loop';
 import { redactUrl } from '../rest/redact-url';
 
 /**
@@ -22,6 +23,8 @@ export async function runBatch(ctx: ServerContext, plan: BundlePlan, dispatch: F
   const budget = new ResponseBudget(ctx.config.maxBundleResponseBytes);
   let spent = false;
   for (const entry of plan.entries) {
+    // Each entry may be a search of a thousand resources: other clients' requests go in between.
+    if (entries.length > 0) await yieldToEventLoop();
     const rejected = plan.rejected.get(entry.index);
     if (rejected) {
       entries.push(failureEntry(rejected));
