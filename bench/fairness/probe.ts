@@ -35,8 +35,8 @@ function readOnce(url: URL, due: number): void {
   const done = (ok: boolean) => {
     pending--;
     if (ok) latencies.push(performance.now() - due);
-    if (process.env.PROBE_TRACE) process.stderr.write(`${due.toFixed(0)} ${(performance.now() - due).toFixed(0)}\n`);
     else failed++;
+    if (process.env.PROBE_TRACE) process.stderr.write(`${due.toFixed(0)} ${(performance.now() - due).toFixed(0)}\n`);
   };
   const req = request(url, { agent, headers: { accept: 'application/fhir+json' } }, (res) => {
     res.resume();
