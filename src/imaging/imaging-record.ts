@@ -3,6 +3,7 @@ import type { ServerContext } from '../fhir/rest/server-context';
 import type { FhirStore, VersionRecord } from '../store/store';
 import { resolveIdentities } from './linked-identities';
 import { buildRequest, readMany, refsOfType, searchByRefs } from './store-query';
+import { yieldToEventLoop } from '../kernel/yield-to-event-loop';
 
 export interface ImagingRecordQuery {
   patientId: string;
@@ -33,6 +34,7 @@ export async function imagingRecord(ctx: ServerContext, store: FhirStore, q: Ima
   });
   const page = await store.search({ ...studyRequest, count: q.count, offset: q.offset, total: 'accurate' });
   const studies = page.entries;
+  await yieldToEventLoop();
   const studyRefs = studies.map((s) => `ImagingStudy/${s.id}`);
 
   const orderIds = studies.flatMap((s) => refsOfType(ctx, (s.resource as ImagingStudy).basedOn, 'ServiceRequest'));

@@ -3,6 +3,7 @@ import { parseSearch } from '../fhir/rest/search-parsing';
 import { SEARCH_LIMITS } from '../fhir/search/search-limits';
 import type { ServerContext } from '../fhir/rest/server-context';
 import type { FhirStore, VersionRecord } from '../store/store';
+import { yieldToEventLoop } from '../kernel/yield-to-event-loop';
 
 export type QueryParams = Record<string, string | string[] | undefined>;
 
@@ -19,10 +20,14 @@ export function buildRequest(ctx: ServerContext, type: string, params: QueryPara
   return parseSearch(ctx, type, q).request;
 }
 
-/** Every match of a search, page after page (keyset cursors when the backend gives them), never all at once. */
+/**
+ * Every match of a search, page after page (keyset cursors when the backend gives them), never all at once.
+ * The event loop polls between pages, so that an operation over thousands of resources lets other clients in.
+ */
 export async function* streamSearch(store: FhirStore, request: SearchRequest, pageSize = 500): AsyncGenerator<VersionRecord> {
   let next: SearchRequest = { ...request, count: pageSize, offset: 0, total: 'none', include: undefined, revinclude: undefined };
-  for (;;) {
+  for (let pages = 0; ; pages++) {
+    if (pages > 0) await yieldToEventLoop();
     const page = await store.search(next);
     yield* page.entries;
     if (!page.hasMore) return;
@@ -41,6 +46,7 @@ export async function searchByRefs(
 ): Promise<VersionRecord[]> {
   const out: VersionRecord[] = [];
   for (let i = 0; i < refs.length; i += BATCH) {
+    if (i > 0) await yieldToEventLoop();
     const request = buildRequest(ctx, type, { ...extra, [code]: refs.slice(i, i + BATCH).join(',') });
     for await (const r of streamSearch(store, request, 1000)) out.push(r);
   }
