@@ -1,4 +1,5 @@
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
+import { tooLarge } from '../../kernel/errors';
 import type { Definitions } from '../conformance/definitions';
 import { METERED_OPTIONS, metered } from '../model/fhirpath-meter';
 import { compileComposite, emitComposite, type CompiledComposite } from './extract-composite';
@@ -42,7 +43,16 @@ export interface Extractor {
   compiledComposites(resourceType: string): readonly CompiledComposite[];
 }
 
+/**
+ * Most search-index entries one resource may need. An ImagingStudy of 5,000 instances needs about 10,000;
+ * a resource past this is refused (413) as it is extracted, so that one body of a few megabytes of distinct
+ * names cannot cost seconds of indexing and a million rows.
+ */
+export const MAX_INDEX_ENTRIES = 50_000;
+
 export interface ExtractorOptions extends ValueContext {
+  /** Index entries one resource may need (MAX_INDEX_ENTRIES by default). */
+  maxEntries?: number;
   /** false: evaluate every expression with the fhirpath package (the reference the fast path is tested against). */
   fastPath?: boolean;
 }
@@ -51,6 +61,7 @@ export function createExtractor(definitions: Definitions, options: ExtractorOpti
   const model = new TypeModel(definitions);
   const byType = new Map<string, CompiledType>();
   const ctx: ValueContext = { baseUrl: options.baseUrl?.replace(/\/+$/, '') };
+  const maxEntries = options.maxEntries ?? MAX_INDEX_ENTRIES;
 
   const compiledType = (resourceType: string): CompiledType => {
     let compiled = byType.get(resourceType);
@@ -74,6 +85,9 @@ export function createExtractor(definitions: Definitions, options: ExtractorOpti
     // No deduplication here (it cost a fifth of the time): stores ignore duplicate rows (primary keys).
     const entries: IndexEntry[] = [];
     const emit = (e: IndexEntry) => {
+      if (entries.length >= maxEntries) {
+        throw tooLarge(`${resource.resourceType} would need more than ${maxEntries} search-index entries: too large to index`);
+      }
       entries.push(e);
     };
     const { params, composites } = compiledType(resource.resourceType);
