@@ -92,6 +92,9 @@ describe('$validate-code', () => {
   it('validates a code in a CodeSystem', async () => {
     const ok = await get(`CodeSystem/$validate-code?url=${encodeURIComponent(CCAM)}&code=ZBQK002&display=Radiographie%20du%20thorax`);
     expect(value(ok.body, 'result')).toBe(true);
+    // `system` is not in R4's OperationDefinition of CodeSystem $validate-code, but clients send it.
+    const bySystem = await get(`CodeSystem/$validate-code?system=${encodeURIComponent(CCAM)}&code=ZBQK002`);
+    expect([bySystem.status, value(bySystem.body, 'result')]).toEqual([200, true]);
     const wrong = await get(`CodeSystem/ccam-imaging/$validate-code?code=ZBQK002&display=Scanner`);
     expect(value(wrong.body, 'result')).toBe(false);
     const outside = await get(`CodeSystem/ccam-imaging/$validate-code?code=ZZZZ999`);

@@ -1,4 +1,4 @@
-import type { OperationDefinition, Resource } from '@medplum/fhirtypes';
+import type { OperationDefinition, OperationDefinitionParameter, Resource } from '@medplum/fhirtypes';
 import type { RouteHandler } from '../rest/router';
 import { checkDeclaredParameters } from './operation-input-check';
 import { assertParametersShape } from './parameters-shape';
@@ -9,6 +9,8 @@ export interface OperationRouteOptions {
    * resourceType is not Parameters (or any body when the URL type is Parameters) is then passed on as is.
    */
   resourceBody?: boolean;
+  /** `in` parameters the handler accepts beyond the OperationDefinition's (names clients commonly send). */
+  extraParameters?: OperationDefinitionParameter[];
 }
 
 /**
@@ -29,7 +31,7 @@ export function operationRoute(definitionUrl: string, handler: RouteHandler, opt
     if (definition?.resourceType === 'OperationDefinition') {
       checkDeclaredParameters(parameters, request.query, {
         operation,
-        parameters: definition.parameter ?? [],
+        parameters: [...(definition.parameter ?? []), ...(options.extraParameters ?? [])],
         isResourceType: (type) => ctx.definitions.isResourceType(type),
       });
     }

@@ -1,4 +1,4 @@
-import type { CodeSystem, Coding, OperationOutcome, Parameters, ParametersParameter, ValueSet } from '@medplum/fhirtypes';
+import type { CodeSystem, Coding, OperationDefinitionParameter, OperationOutcome, Parameters, ParametersParameter, ValueSet } from '@medplum/fhirtypes';
 import { badRequest, notFound } from '../../kernel/errors';
 import type { FhirStore } from '../../store/store';
 import type { FhirResponse } from '../rest/fhir-request';
@@ -95,14 +95,20 @@ export function terminologyRoutes(service: TerminologyService): RouteDefinition[
     { method: 'POST', pattern, handler },
   ];
   const R4 = 'http://hl7.org/fhir/OperationDefinition/';
-  const declared = (id: string, handler: RouteHandler) => operationRoute(`${R4}${id}`, handler);
+  const declared = (id: string, handler: RouteHandler, extraParameters?: OperationDefinitionParameter[]) =>
+    operationRoute(`${R4}${id}`, handler, { extraParameters });
+  // Names R4's OperationDefinitions do not declare but clients send, and codeInput reads: CodeSystem
+  // $validate-code by `system` (as ValueSet's), ValueSet $validate-code with `version` for the code system's.
+  const optional = (name: string, type: string): OperationDefinitionParameter => ({ name, use: 'in', min: 0, max: '1', type });
+  const codeSystemExtras = [optional('system', 'uri'), optional('systemVersion', 'string')];
+  const valueSetExtras = [optional('version', 'string')];
   return [
     ...both('ValueSet/$expand', declared('ValueSet-expand', expand)),
     ...both('ValueSet/:id/$expand', declared('ValueSet-expand', expand)),
-    ...both('ValueSet/$validate-code', declared('ValueSet-validate-code', validateValueSet)),
-    ...both('ValueSet/:id/$validate-code', declared('ValueSet-validate-code', validateValueSet)),
-    ...both('CodeSystem/$validate-code', declared('CodeSystem-validate-code', validateCodeSystem)),
-    ...both('CodeSystem/:id/$validate-code', declared('CodeSystem-validate-code', validateCodeSystem)),
+    ...both('ValueSet/$validate-code', declared('ValueSet-validate-code', validateValueSet, valueSetExtras)),
+    ...both('ValueSet/:id/$validate-code', declared('ValueSet-validate-code', validateValueSet, valueSetExtras)),
+    ...both('CodeSystem/$validate-code', declared('CodeSystem-validate-code', validateCodeSystem, codeSystemExtras)),
+    ...both('CodeSystem/:id/$validate-code', declared('CodeSystem-validate-code', validateCodeSystem, codeSystemExtras)),
     ...both('CodeSystem/$lookup', declared('CodeSystem-lookup', lookup)),
     ...both('CodeSystem/$subsumes', declared('CodeSystem-subsumes', subsumes)),
   ];
