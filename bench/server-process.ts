@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,7 +53,7 @@ function statusField(pid: number, field: string): number {
 
 /**
  * Starts `src/main.ts` in its own Node process (tsx's require hook, so the PID is the server itself) on
- * and resolves once /readyz answers. Its logs are drained, not printed.
+ * and resolves once /readyz answers. Its logs are drained, not printed (BENCH_SERVER_LOG=FILE appends them there).
  */
 export async function startServer(env: Record<string, string>, compiled = false, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
@@ -68,7 +69,9 @@ export async function startServer(env: Record<string, string>, compiled = false,
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += String(d)));
   let reportedStartupMs = NaN;
+  const logFile = process.env.BENCH_SERVER_LOG;
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (logFile) appendFileSync(logFile, `${line}\n`);
     if (!line.includes('"ready"')) return;
     try {
       reportedStartupMs = (JSON.parse(line) as { startupMs?: number }).startupMs ?? NaN;

@@ -117,7 +117,7 @@ const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('e
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lucarne-fairness-'));
-  const server = await startServer({ LUCARNE_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' }, values.compiled, values['node-args'].split(' ').filter(Boolean));
+  const server = await startServer({ LUCARNE_DATA_DIR: join(dir, 'data'), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' }, values.compiled, values['node-args'].split(' ').filter(Boolean));
   const rows: Row[] = [];
   try {
     process.stderr.write(`Loading ${values.patients} patients and a patient with ${BUSY_STUDIES} studies...\n`);

@@ -30,6 +30,7 @@ export async function sendBundleStreamed(res: Response, status: number, headers:
   const { entry = [], ...envelope } = bundle;
   const head = writeJson(envelope);
   let chunk = `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"entry":[`;
+  let started = performance.now();
   for (let i = 0; i < entry.length; i++) {
     chunk += (i > 0 ? ',' : '') + writeJson(entry[i]);
     if (chunk.length < CHUNK_CHARS) continue;
@@ -37,7 +38,8 @@ export async function sendBundleStreamed(res: Response, status: number, headers:
     const flushed = res.write(chunk);
     chunk = '';
     if (!flushed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-    else await yieldToEventLoop();
+    else await yieldToEventLoop(started);
+    started = performance.now();
   }
   if (!res.destroyed) res.end(`${chunk}]}`);
 }

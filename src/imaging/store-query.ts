@@ -26,8 +26,10 @@ export function buildRequest(ctx: ServerContext, type: string, params: QueryPara
  */
 export async function* streamSearch(store: FhirStore, request: SearchRequest, pageSize = 500): AsyncGenerator<VersionRecord> {
   let next: SearchRequest = { ...request, count: pageSize, offset: 0, total: 'none', include: undefined, revinclude: undefined };
+  let started = 0;
   for (let pages = 0; ; pages++) {
-    if (pages > 0) await yieldToEventLoop();
+    if (pages > 0) await yieldToEventLoop(started);
+    started = performance.now();
     const page = await store.search(next);
     yield* page.entries;
     if (!page.hasMore) return;

@@ -22,9 +22,11 @@ export async function runBatch(ctx: ServerContext, plan: BundlePlan, dispatch: F
   const entries: BundleEntry[] = [];
   const budget = new ResponseBudget(ctx.config.maxBundleResponseBytes);
   let spent = false;
+  let started = performance.now();
   for (const entry of plan.entries) {
     // Each entry may be a search of a thousand resources: other clients' requests go in between.
-    if (entries.length > 0) await yieldToEventLoop();
+    if (entries.length > 0) await yieldToEventLoop(started);
+    started = performance.now();
     const rejected = plan.rejected.get(entry.index);
     if (rejected) {
       entries.push(failureEntry(rejected));

@@ -36,6 +36,7 @@ export class ResponseBudget {
 }
 
 function responseBytes(entry: PlannedEntry, response: FhirResponse): number {
+  if (response.rawBodyBytes !== undefined) return response.rawBodyBytes;
   if (response.rawBody !== undefined) return Buffer.byteLength(response.rawBody);
   if (response.body === undefined || isPlainWrite(entry)) return 0;
   return Buffer.byteLength(JSON.stringify(response.body));

@@ -25,4 +25,6 @@ export interface FhirResponse {
    * of a read. The HTTP adapter sends it as is unless _pretty asks for indentation.
    */
   rawBody?: string;
+  /** Optional: the UTF-8 byte length of `rawBody`, when its writer counted it. */
+  rawBodyBytes?: number;
 }

@@ -34,7 +34,9 @@ describe('raw searchset assembly', () => {
     const parts = await partsOf();
     expect(parts.records).toHaveLength(3);
     expect(parts.records.every(({ record }) => typeof record.json === 'string')).toBe(true);
-    const raw = rawSearchsetResponse(parts).rawBody!;
+    const response = rawSearchsetResponse(parts);
+    const raw = response.rawBody!;
+    expect(response.rawBodyBytes).toBe(Buffer.byteLength(raw));
     const built = searchsetBundle(await partsOf(), (r) => r.resource!);
     expect(JSON.parse(raw)).toEqual(built);
     expect(raw).toBe(JSON.stringify(built));
@@ -47,16 +49,19 @@ describe('raw searchset assembly', () => {
     // A backend without stored text (MongoDB) hands out plain records.
     parts.records = parts.records.map(({ record, mode }) => ({ record: { ...record, resource: record.resource }, mode }));
     expect(parts.records.some(({ record }) => record.json !== undefined)).toBe(false);
-    const raw = rawSearchsetResponse(parts).rawBody!;
+    const response = rawSearchsetResponse(parts);
+    const raw = response.rawBody!;
     const built = searchsetBundle(parts, (r) => r.resource!);
     expect(JSON.parse(raw)).toEqual(built);
     expect(raw).toBe(JSON.stringify(built));
     expect((JSON.parse(raw) as Bundle).entry?.at(-1)?.search?.mode).toBe('outcome');
+    expect(response.rawBodyBytes).toBe(Buffer.byteLength(raw));
   });
 
   it('an empty page is an empty entry array, as the object-built Bundle has', () => {
     const parts: SearchsetParts = { total: 0, link: [], records: [], fullUrl };
     expect(rawSearchsetResponse(parts).rawBody).toBe(JSON.stringify(searchsetBundle(parts, (r) => r.resource!)));
+    expect(rawSearchsetResponse(parts).rawBodyBytes).toBe(Buffer.byteLength(rawSearchsetResponse(parts).rawBody!));
   });
 
   it('parses its body only when asked, and answers the same Bundle', async () => {

@@ -34,6 +34,9 @@ export function searchsetBundle(parts: SearchsetParts, resourceOf: (record: Vers
   };
 }
 
+/** How every rawSearchsetResponse text begins (a stored resource's text begins with its resourceType and id). */
+export const RAW_SEARCHSET_START = '{"resourceType":"Bundle","type":"searchset"';
+
 /**
  * The same Bundle as `JSON.stringify(searchsetBundle(parts, r => r.resource))`, written by concatenating the
  * stored JSON text of each record, so a page of whole resources is neither parsed nor re-serialised: at
@@ -42,16 +45,24 @@ export function searchsetBundle(parts: SearchsetParts, resourceOf: (record: Vers
  * (_pretty, a search inside a batch Bundle).
  */
 export function rawSearchsetResponse(parts: SearchsetParts): FhirResponse {
-  let text = '{"resourceType":"Bundle","type":"searchset"';
+  let text = RAW_SEARCHSET_START;
   if (parts.total !== undefined) text += `,"total":${JSON.stringify(parts.total)}`;
   text += `,"link":${JSON.stringify(parts.link)},"entry":[`;
+  // Measured piece by piece: the byte length of the finished text would flatten megabytes first.
+  let bytes = Buffer.byteLength(text) + 2;
   let first = true;
   for (const { record, mode } of parts.records) {
     const json = record.json ?? writeJson(record.resource);
-    text += `${first ? '' : ','}{"fullUrl":${JSON.stringify(parts.fullUrl(record))},"resource":${json},"search":{"mode":"${mode}"}}`;
+    const piece = `${first ? '' : ','}{"fullUrl":${JSON.stringify(parts.fullUrl(record))},"resource":${json},"search":{"mode":"${mode}"}}`;
+    text += piece;
+    bytes += Buffer.byteLength(piece);
     first = false;
   }
-  if (parts.outcome) text += `${first ? '' : ','}{"resource":${JSON.stringify(parts.outcome)},"search":{"mode":"outcome"}}`;
+  if (parts.outcome) {
+    const piece = `${first ? '' : ','}{"resource":${JSON.stringify(parts.outcome)},"search":{"mode":"outcome"}}`;
+    text += piece;
+    bytes += Buffer.byteLength(piece);
+  }
   text += ']}';
   let body: Resource | undefined;
   let parsed = false;
@@ -59,6 +70,7 @@ export function rawSearchsetResponse(parts: SearchsetParts): FhirResponse {
     status: 200,
     headers: {},
     rawBody: text,
+    rawBodyBytes: bytes,
     get body(): Resource | undefined {
       if (!parsed) {
         body = readJson(text) as Resource;
