@@ -62,6 +62,14 @@ export const settingsSchema = {
     'x-env': 'LUCARNE_MAX_BODY_BYTES',
     description: 'Largest accepted request body in bytes; larger bodies get 413.',
   },
+  maxResourceElements: {
+    type: 'integer',
+    minimum: 1000,
+    default: 200000,
+    'x-env': 'LUCARNE_MAX_RESOURCE_ELEMENTS',
+    description:
+      'Most JSON values (objects, arrays, strings, numbers, booleans, null) one resource may hold: a request body, each entry of a Bundle, a patched resource. Counted while the body is scanned, before it is parsed; past it, 413.',
+  },
   maxInFlightBodyBytes: {
     type: 'integer',
     minimum: 1024,

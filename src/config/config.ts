@@ -15,6 +15,8 @@ export interface LucarneConfig {
   mongodbUrl?: string;
   /** Largest accepted request body in bytes (LUCARNE_MAX_BODY_BYTES, default 16 MiB). */
   maxBodyBytes: number;
+  /** Most JSON values one resource may hold: a body, each entry of a Bundle, a patched resource (LUCARNE_MAX_RESOURCE_ELEMENTS). */
+  maxResourceElements: number;
   /** Request bodies in flight at once, decoded bytes, beyond which writes get 503 (LUCARNE_MAX_IN_FLIGHT_BODY_BYTES, 64 MiB). */
   maxInFlightBodyBytes: number;
   /** Allowed CORS origins; ['*'] allows any (LUCARNE_CORS_ORIGINS, comma separated). */

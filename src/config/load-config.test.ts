@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       dataDir: './data',
       baseUrl: 'http://localhost:8080/fhir',
       maxBodyBytes: 16 * 1024 * 1024,
+      maxResourceElements: 200000,
       maxInFlightBodyBytes: 64 * 1024 * 1024,
       corsOrigins: ['*'],
       logLevel: 'info',

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
 import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
 import { badRequest, tooLarge, unsupportedMediaType } from '../kernel/errors';
 
@@ -21,25 +22,28 @@ export function bodyDecoder(header: string | undefined): (() => Readable & NodeJ
 }
 
 /**
- * Reads a request body, decoded when it came compressed, refusing with 413 as soon as the bytes read or
- * decoded pass `limit` (so a small compressed bomb stops at the limit). `onSize` hears the size so far after
- * each chunk and may refuse by throwing (the in-flight budget). A stream that is not what its
- * Content-Encoding says is a 400 that never echoes the bytes.
+ * Reads a request body as UTF-8 text, decoded when it came compressed, refusing with 413 as soon as the bytes
+ * read or decoded pass `limit` (so a small compressed bomb stops at the limit). `onSize` hears the size so far
+ * after each chunk and may refuse by throwing (the in-flight budget). A stream that is not what its
+ * Content-Encoding says is a 400 that never echoes the bytes, and so are bytes that are not UTF-8. Each chunk
+ * is checked and decoded as it arrives, so a body of megabytes is not one long step once complete; a leading
+ * byte order mark is dropped.
  */
-export function readBodyBytes(
+export function readBodyText(
   req: Readable,
   limit: number,
   decoder?: () => Readable & NodeJS.WritableStream,
   onSize?: (bytes: number) => void,
-): Promise<Buffer> {
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    let text = '';
     let size = 0;
     let done = false;
     const fail = (err: unknown) => {
       if (done) return;
       done = true;
-      chunks.length = 0;
+      text = '';
       reject(err);
     };
     const source: Readable = decoder ? req.pipe(decoder()) : req;
@@ -55,6 +59,7 @@ export function readBodyBytes(
       else {
         try {
           onSize?.(size);
+          text += decodeUtf8(utf8, chunk);
         } catch (err) {
           refusal = err;
         }
@@ -68,12 +73,26 @@ export function readBodyBytes(
         }
         return;
       }
-      chunks.push(chunk);
     });
     source.on('end', () => {
       if (done) return;
+      try {
+        text += decodeUtf8(utf8);
+      } catch (err) {
+        fail(err);
+        return;
+      }
       done = true;
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      resolve(text);
     });
   });
+}
+
+/** The text of the next chunk (none: the end, where a cut-off sequence is an error); 400 on bytes that are not UTF-8. */
+function decodeUtf8(utf8: TextDecoder, chunk?: Buffer): string {
+  try {
+    return chunk === undefined ? utf8.decode() : utf8.decode(chunk, { stream: true });
+  } catch {
+    throw badRequest('The body is not valid UTF-8');
+  }
 }

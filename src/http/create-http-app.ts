@@ -3,6 +3,7 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { methodNotAllowed, notFound } from '../kernel/errors';
+import type { ScanBudget } from '../kernel/json/scan-json';
 import type { FhirRequest } from '../fhir/rest/fhir-request';
 import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
@@ -82,6 +83,10 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
 
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
+function scanBudget(ctx: ServerContext): ScanBudget {
+  return { maxEntries: ctx.config.maxBundleEntries, maxResourceValues: ctx.config.maxResourceElements };
+}
+
 async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, res: Response, budget: BodyBudget): Promise<void> {
   const url = req.url;
   const q = url.indexOf('?');
@@ -96,7 +101,7 @@ async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, 
       path: (q >= 0 ? url.slice(0, q) : url).replace(/^\/+/, ''),
       query,
       headers: req.headers as Record<string, string | undefined>,
-      body: hasBody ? await readBody(req, ctx.config.maxBodyBytes, reserve(budget, res)) : undefined,
+      body: hasBody ? await readBody(req, ctx.config.maxBodyBytes, reserve(budget, res), scanBudget(ctx)) : undefined,
     };
     const response = await router.handle(ctx, request);
     if (!pretty && req.method !== 'HEAD' && response.rawBody === undefined && isLargeBundle(response.body)) {

@@ -1,8 +1,8 @@
-import { isUtf8 } from 'node:buffer';
 import type { Request } from 'express';
 import { badRequest, tooLarge, unsupportedMediaType } from '../kernel/errors';
+import type { ScanBudget } from '../kernel/json/scan-json';
 import type { BodyReservation } from './body-budget';
-import { bodyDecoder, readBodyBytes } from './body-bytes';
+import { bodyDecoder, readBodyText } from './body-bytes';
 import { parseSafeJson } from './safe-json';
 
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
@@ -16,8 +16,9 @@ const XML_TYPES = new Set(['application/fhir+xml', 'application/xml', 'text/xml'
  * (arrays only for JSON Patch) (400).
  * `reservation`: the request's share of the in-flight body budget, grown to the declared and then the
  * decoded size (503 past the budget); the caller releases it when the answer is sent.
+ * `budget`: Bundle entries and JSON values per resource, counted before the JSON is parsed (413 past them).
  */
-export async function readBody(req: Request, limit: number, reservation?: BodyReservation): Promise<unknown> {
+export async function readBody(req: Request, limit: number, reservation?: BodyReservation, budget?: ScanBudget): Promise<unknown> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     req.resume();
@@ -42,12 +43,10 @@ export async function readBody(req: Request, limit: number, reservation?: BodyRe
     req.resume();
     throw err;
   }
-  const bytes = await readBodyBytes(req, limit, decoder, reservation && ((size) => reservation.cover(size)));
-  if (!isUtf8(bytes)) throw badRequest('The body is not valid UTF-8');
-  const text = bytes.toString('utf8', hasBom(bytes) ? 3 : 0);
+  const text = await readBodyText(req, limit, decoder, reservation && ((size) => reservation.cover(size)));
   if (text.trim() === '') return undefined;
   if (isForm) return new URLSearchParams(text);
-  const value = parseSafeJson(text);
+  const value = parseSafeJson(text, isPatch ? undefined : budget);
   if (Array.isArray(value)) {
     if (isPatch || req.method === 'PATCH') return value;
     throw badRequest('The body must be a JSON object, not an array');
@@ -66,8 +65,4 @@ function checkCharset(params: string[]): void {
       throw unsupportedMediaType(`Charset '${charset.slice(0, 40)}' is not supported; send UTF-8`);
     }
   }
-}
-
-function hasBom(bytes: Buffer): boolean {
-  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }

@@ -22,6 +22,15 @@ describe('search-index entries per resource', () => {
     expect(count.body.total).toBe(0);
   });
 
+  it('refuses (413) a resource of more than maxResourceElements JSON values while its body is scanned, before parsing it', async () => {
+    // 60,000 names: 240,000 values, past the default 200,000.
+    const name = Array.from({ length: 60_000 }, (_, i) => ({ family: `Famille${i}`, given: [`Prénom${i}`] }));
+    const res = await post({ resourceType: 'Patient', name });
+    expect(res.status).toBe(413);
+    expect((res.body as OperationOutcome).issue[0].diagnostics).toMatch(/more than 200000 JSON values \(maxResourceElements\)/);
+    expect((await server.http.get('/fhir/Patient?_summary=count')).body.total).toBe(0);
+  });
+
   it('accepts an ImagingStudy of 5,000 instances (a large CT): about 10,000 entries', async () => {
     const instance = Array.from({ length: 5000 }, (_, i) => ({
       uid: `1.2.250.1.999.7.${i}`,

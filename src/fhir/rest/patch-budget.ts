@@ -11,11 +11,11 @@ export interface ResourceLimits {
 }
 
 /**
- * The limits of a resource a client could post: its serialised size is bounded by the largest accepted body,
- * and a body of that size cannot hold more values than half its bytes (each value needs a byte and a comma).
+ * The limits of a resource a client could post: its serialised size is bounded by the largest accepted body
+ * (maxBodyBytes), its JSON values by maxResourceElements, which the body's scan checks.
  */
-export function postedResourceLimits(maxBodyBytes: number): ResourceLimits {
-  return { maxBytes: maxBodyBytes, maxElements: Math.max(1, Math.floor(maxBodyBytes / 2)) };
+export function postedResourceLimits(maxBodyBytes: number, maxResourceElements: number): ResourceLimits {
+  return { maxBytes: maxBodyBytes, maxElements: maxResourceElements };
 }
 
 export interface JsonSize {

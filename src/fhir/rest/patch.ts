@@ -84,7 +84,7 @@ export const patch: RouteHandler = async (ctx, request, store, params) => {
   const rawIfMatch = request.headers['if-match'];
   const ifMatch = parseEtag(rawIfMatch);
   if (rawIfMatch !== undefined && ifMatch === undefined) throw badRequest(`Invalid If-Match '${rawIfMatch.slice(0, 80)}'`);
-  const limits = postedResourceLimits(ctx.config.maxBodyBytes);
+  const limits = postedResourceLimits(ctx.config.maxBodyBytes, ctx.config.maxResourceElements);
   for (let attempt = 1; ; attempt++) {
     const record = await target(ctx, store, params.type, params.id, request.query);
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== record.versionId) {
