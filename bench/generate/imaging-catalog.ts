@@ -64,8 +64,7 @@ export const PROCEDURES: readonly ProcedureKind[] = [
     series: [1, 1], instancesPerSeries: [1, 2], dose: { procedure: PROJECTION_DOSE, dap: [1200, 4500] }, sopClass: '1.2.840.10008.5.1.4.1.1.1.1',
   },
   {
-    // No CCAM mammography act has been checked against a public source yet: the order carries text only.
-    modality: 'MG', label: 'Mammographie bilatérale', bodySite: { code: '76752008', display: 'Sein' },
+    modality: 'MG', ccam: 'QEQK001', label: 'Mammographie bilatérale', bodySite: { code: '76752008', display: 'Sein' },
     series: [1, 2], instancesPerSeries: [2, 4], dose: { procedure: MAMMO_DOSE, dap: [300, 1500], agd: [1, 3] }, sopClass: '1.2.840.10008.5.1.4.1.1.1.2',
   },
   {
