@@ -73,10 +73,9 @@ export const settingsSchema = {
   maxInFlightBodyBytes: {
     type: 'integer',
     minimum: 1024,
-    default: 64 * 1024 * 1024,
     'x-env': 'LUCARNE_MAX_IN_FLIGHT_BODY_BYTES',
     description:
-      'Memory budget of request bodies being read or processed at once, in bytes (decoded size); a body beyond it gets 503 with Retry-After. A lone request is always admitted.',
+      'Memory budget of request bodies being read or processed at once, in bytes (decoded size); a body beyond it gets 503 with Retry-After. A lone request is always admitted. Default: the V8 heap limit / 64 (64 MiB on a 4 GiB heap), since processing a body can hold up to ~30 times its size.',
   },
   corsOrigins: {
     type: 'array',

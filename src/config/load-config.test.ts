@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './load-config';
+import { ConfigError, defaultInFlightBodyBytes, loadConfig } from './load-config';
 import { settingsSchema } from './config-schema';
 
 const made: string[] = [];
@@ -37,7 +37,7 @@ describe('loadConfig', () => {
       baseUrl: 'http://localhost:8080/fhir',
       maxBodyBytes: 16 * 1024 * 1024,
       maxResourceElements: 200000,
-      maxInFlightBodyBytes: 64 * 1024 * 1024,
+      maxInFlightBodyBytes: defaultInFlightBodyBytes(),
       corsOrigins: ['*'],
       logLevel: 'info',
       writerThread: true,

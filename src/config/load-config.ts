@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { readFileSync } from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -32,6 +33,15 @@ const validate = ajv.compile(configSchema);
  * file, then the environment. Environment strings are converted to the schema's types. Throws ConfigError
  * naming every bad setting; the result is deep-frozen.
  */
+/**
+ * A body being processed can hold up to ~30 times its size (a 10,000-entry transaction: parsed tree, prepared
+ * writes, index rows, responses; docs/benchmarks.md), so bodies in flight get 1/64 of the heap by default:
+ * even at that multiplier they stay under half of it, on a small container as on a large server.
+ */
+export function defaultInFlightBodyBytes(): number {
+  return Math.max(1024 * 1024, Math.floor(getHeapStatistics().heap_size_limit / 64));
+}
+
 export function loadConfig(options: LoadConfigOptions = {}): LucarneConfig {
   const env = options.env ?? process.env;
   const values: Record<string, unknown> = {};
@@ -44,6 +54,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LucarneConfig {
       sources.set(name, { kind: 'default' });
     }
   }
+
+  values.maxInFlightBodyBytes = defaultInFlightBodyBytes();
+  sources.set('maxInFlightBodyBytes', { kind: 'default' });
 
   const filePath = options.configFile ?? nonEmpty(env.LUCARNE_CONFIG);
   if (filePath) {
