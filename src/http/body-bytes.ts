@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
 import { badRequest, tooLarge, unsupportedMediaType } from '../kernel/errors';
+import { BodyBudgetScan, type ScanBudget } from '../kernel/json/body-budget-scan';
 
 const DECODERS: Record<string, () => Gunzip | ReturnType<typeof createInflate> | ReturnType<typeof createBrotliDecompress>> = {
   gzip: createGunzip,
@@ -27,16 +28,19 @@ export function bodyDecoder(header: string | undefined): (() => Readable & NodeJ
  * after each chunk and may refuse by throwing (the in-flight budget). A stream that is not what its
  * Content-Encoding says is a 400 that never echoes the bytes, and so are bytes that are not UTF-8. Each chunk
  * is checked and decoded as it arrives, so a body of megabytes is not one long step once complete; a leading
- * byte order mark is dropped.
+ * byte order mark is dropped. `budget` (JSON bodies): Bundle entries and values per resource, counted on each
+ * chunk before it is decoded, so a body past them is refused (413) as soon as the chunk that passes arrives.
  */
 export function readBodyText(
   req: Readable,
   limit: number,
   decoder?: () => Readable & NodeJS.WritableStream,
   onSize?: (bytes: number) => void,
+  budget?: ScanBudget,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const utf8 = new TextDecoder('utf-8', { fatal: true });
+    const counter = budget === undefined ? undefined : new BodyBudgetScan(budget);
     let text = '';
     let size = 0;
     let done = false;
@@ -59,6 +63,7 @@ export function readBodyText(
       else {
         try {
           onSize?.(size);
+          counter?.feed(chunk);
           text += decodeUtf8(utf8, chunk);
         } catch (err) {
           refusal = err;

@@ -3,7 +3,7 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { methodNotAllowed, notFound } from '../kernel/errors';
-import type { ScanBudget } from '../kernel/json/scan-json';
+import type { ScanBudget } from '../kernel/json/body-budget-scan';
 import type { FhirRequest } from '../fhir/rest/fhir-request';
 import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { badRequest, tooLarge, unsupportedMediaType } from '../kernel/errors';
-import type { ScanBudget } from '../kernel/json/scan-json';
+import type { ScanBudget } from '../kernel/json/body-budget-scan';
 import type { BodyReservation } from './body-budget';
 import { bodyDecoder, readBodyText } from './body-bytes';
 import { parseSafeJson } from './safe-json';
@@ -43,10 +43,10 @@ export async function readBody(req: Request, limit: number, reservation?: BodyRe
     req.resume();
     throw err;
   }
-  const text = await readBodyText(req, limit, decoder, reservation && ((size) => reservation.cover(size)));
+  const text = await readBodyText(req, limit, decoder, reservation && ((size) => reservation.cover(size)), isPatch || isForm ? undefined : budget);
   if (text.trim() === '') return undefined;
   if (isForm) return new URLSearchParams(text);
-  const value = parseSafeJson(text, isPatch ? undefined : budget);
+  const value = parseSafeJson(text);
   if (Array.isArray(value)) {
     if (isPatch || req.method === 'PATCH') return value;
     throw badRequest('The body must be a JSON object, not an array');

@@ -1,6 +1,6 @@
 import { badRequest } from '../errors';
 import { EXACT_TEXTS, attachExactTexts } from './exact-numbers';
-import { scanJson, type ExactNumber, type ScanBudget } from './scan-json';
+import { scanJson, type ExactNumber } from './scan-json';
 
 /** Deeper JSON is refused before parsing, so neither JSON.parse nor later recursive walks can overflow. */
 export const MAX_JSON_DEPTH = 100;
@@ -9,8 +9,6 @@ export interface ReadJsonOptions {
   /** Refuse duplicate keys, prototype keys, lone surrogates and U+0000 (request bodies). Default false. */
   strict?: boolean;
   maxDepth?: number;
-  /** Entries and values a body may hold, checked before parsing (413). */
-  budget?: ScanBudget;
 }
 
 /**
@@ -19,7 +17,7 @@ export interface ReadJsonOptions {
  * JSON and, in strict mode, what the scan refuses are a 400.
  */
 export function readJson(text: string, options: ReadJsonOptions = {}): unknown {
-  const exact = scanJson(text, { strict: options.strict ?? false, maxDepth: options.maxDepth ?? Infinity, budget: options.budget });
+  const exact = scanJson(text, { strict: options.strict ?? false, maxDepth: options.maxDepth ?? Infinity });
   let value: unknown;
   try {
     value = JSON.parse(text);

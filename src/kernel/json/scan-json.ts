@@ -1,4 +1,4 @@
-import { badRequest, tooLarge } from '../errors';
+import { badRequest } from '../errors';
 
 /** A number whose text a JS number would print differently, and where it sits: keys and indexes from the root. */
 export interface ExactNumber {
@@ -10,18 +10,6 @@ export interface ScanOptions {
   /** Request bodies: refuse duplicate keys, forbidden keys, lone surrogates and U+0000 in strings. */
   strict: boolean;
   maxDepth: number;
-  /** Bounds checked while scanning, before anything is parsed (413). */
-  budget?: ScanBudget;
-}
-
-/**
- * What one body may cost, counted during the scan: a Bundle's entries are counted before JSON.parse builds
- * them, and no resource (the body, or one item of its top-level `entry` array) may hold more JSON values
- * (objects, arrays, strings, numbers, booleans, null) than `maxResourceValues`.
- */
-export interface ScanBudget {
-  maxEntries: number;
-  maxResourceValues: number;
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -46,15 +34,6 @@ export function scanJson(text: string, options: ScanOptions): ExactNumber[] | un
   let expectKey = false;
   let found: ExactNumber[] | undefined;
   let nextEscape = -1;
-  const maxValues = options.budget?.maxResourceValues ?? Infinity;
-  const maxEntries = options.budget?.maxEntries ?? Infinity;
-  // Values of the resource being scanned: the whole body, or the current item of its top-level `entry`.
-  let values = 0;
-  let rootValues = 0;
-  let entries = 0;
-  // The root's resourceType once seen: entries are counted unless it is known not to be a Bundle (a List has
-  // entries too), whatever the order of the keys.
-  let rootType: string | undefined;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
@@ -72,19 +51,10 @@ export function scanJson(text: string, options: ScanOptions): ExactNumber[] | un
         if (strict) checkKey(keys, depth - 1, key, () => pathOf(isArray, slot, depth - 1, key));
         slot[depth - 1] = key;
         expectKey = false;
-      } else {
-        if (++values > maxValues) throw tooManyValues(maxValues);
-        if (depth === 1 && slot[0] === 'resourceType' && !isArray[0]) rootType = decoded ?? text.slice(i + 1, end);
       }
       i = end;
     } else if (c === 0x7b || c === 0x5b) {
       if (depth >= maxDepth) throw badRequest(`JSON nested deeper than ${maxDepth} levels`);
-      if (depth === 2 && isEntryArray(isArray, slot)) {
-        if (++entries > maxEntries && (rootType === undefined || rootType === 'Bundle')) throw tooManyEntries(maxEntries);
-        rootValues = values;
-        values = 0;
-      }
-      if (++values > maxValues) throw tooManyValues(maxValues);
       isArray[depth] = c === 0x5b;
       slot[depth] = 0;
       if (strict && c === 0x7b) keys[depth] = [];
@@ -92,18 +62,13 @@ export function scanJson(text: string, options: ScanOptions): ExactNumber[] | un
       expectKey = c === 0x7b;
     } else if (c === 0x7d || c === 0x5d) {
       if (depth > 0) depth--;
-      if (depth === 2 && isEntryArray(isArray, slot)) values = rootValues;
       expectKey = false;
     } else if (c === 0x2c) {
       if (depth > 0) {
         if (isArray[depth - 1]) slot[depth - 1] = (slot[depth - 1] as number) + 1;
         else expectKey = true;
       }
-    } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
-      // true, false, null: counted, and skipped past their first letter (JSON.parse checks the spelling).
-      if (++values > maxValues) throw tooManyValues(maxValues);
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      if (++values > maxValues) throw tooManyValues(maxValues);
       let j = i + 1;
       while (j < n && isNumberChar(text.charCodeAt(j))) j++;
       if (!printsAlike(text, i, j)) (found ??= []).push({ path: slot.slice(0, depth), text: text.slice(i, j) });
@@ -111,19 +76,6 @@ export function scanJson(text: string, options: ScanOptions): ExactNumber[] | un
     }
   }
   return found;
-}
-
-/** Whether frame 1 is the array of the root object's `entry` member (a Bundle's entries). */
-function isEntryArray(isArray: boolean[], slot: (string | number)[]): boolean {
-  return isArray[1] && !isArray[0] && slot[0] === 'entry';
-}
-
-function tooManyEntries(max: number) {
-  return tooLarge(`The Bundle has more than ${max} entries, at most ${max} are accepted (maxBundleEntries); split it`);
-}
-
-function tooManyValues(max: number) {
-  return tooLarge(`A resource holds more than ${max} JSON values (maxResourceElements); send less in one resource`);
 }
 
 function indexOrEnd(text: string, needle: string, from: number): number {

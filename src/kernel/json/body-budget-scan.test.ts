@@ -1,10 +1,12 @@
 import { FhirError } from '../errors';
-import { readJson } from './read-json';
-import type { ScanBudget } from './scan-json';
+import { BodyBudgetScan, type ScanBudget } from './body-budget-scan';
 
-function outcome(text: string, budget: ScanBudget): string {
+/** The verdict on `text` fed in chunks of `size` bytes; every chunking must give the same one. */
+function fed(text: string, budget: ScanBudget, size: number): string {
+  const bytes = Buffer.from(text);
+  const scan = new BodyBudgetScan(budget);
   try {
-    readJson(text, { strict: true, maxDepth: 100, budget });
+    for (let at = 0; at < bytes.length; at += size) scan.feed(bytes.subarray(at, at + size));
     return 'ok';
   } catch (err) {
     if (!(err instanceof FhirError)) throw err;
@@ -12,13 +14,19 @@ function outcome(text: string, budget: ScanBudget): string {
   }
 }
 
+function outcome(text: string, budget: ScanBudget): string {
+  const whole = fed(text, budget, Infinity);
+  for (const size of [1, 3, 7, 64]) expect(fed(text, budget, size)).toBe(whole);
+  return whole;
+}
+
 const bundle = (entries: number, entry = '{"resource":{"resourceType":"Patient"}}') =>
   `{"resourceType":"Bundle","type":"transaction","entry":[${Array.from({ length: entries }, () => entry).join(',')}]}`;
 
-describe('scan budget', () => {
+describe('BodyBudgetScan', () => {
   const budget = { maxEntries: 3, maxResourceValues: 20 };
 
-  it('counts a Bundle\'s entries before parsing: past maxEntries is 413, even if the rest is not JSON', () => {
+  it('counts a Bundle\'s entries on its bytes: past maxEntries is 413, whatever follows', () => {
     expect(outcome(bundle(3), budget)).toBe('ok');
     expect(outcome(bundle(4), budget)).toMatch(/^413 The Bundle has more than 3 entries.*maxBundleEntries/);
     expect(outcome(bundle(4).slice(0, -20) + '!!not json', budget)).toMatch(/^413 .*maxBundleEntries/);
@@ -41,9 +49,10 @@ describe('scan budget', () => {
     expect(outcome(bundle(1, big), budget)).toMatch(/^413 A resource holds more/);
   });
 
-  it('counts numbers, booleans and null as values', () => {
+  it('counts numbers, booleans and null as values, and nothing inside strings', () => {
     const small = { maxEntries: 10, maxResourceValues: 5 };
     expect(outcome('{"a":[1,2,3]}', small)).toBe('ok');
-    expect(outcome('{"a":[1,true,null,false]}', small)).toMatch(/^413/);
+    expect(outcome('{"a":[-1.5e3, true,null,false]}', small)).toMatch(/^413/);
+    expect(outcome('{"a":"[{1,2,3,4,5,6}] \\" [[[","b":"Zoé 😀 {}"}', small)).toBe('ok');
   });
 });
