@@ -13,13 +13,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/load-config';
-import { METERED_OPTIONS } from '../../src/fhir/model/fhirpath-meter';
+import { METERED_OPTIONS, metered } from '../../src/fhir/model/fhirpath-meter';
 import { BodyBudgetScan } from '../../src/kernel/json/body-budget-scan';
 import { readJson } from '../../src/kernel/json/read-json';
 import { Dataset } from '../generate/dataset';
 
 const { values } = parseArgs({
-  options: { patients: { type: 'string', default: '300' }, runs: { type: 'string', default: '5' }, child: { type: 'string' } },
+  options: {
+    patients: { type: 'string', default: '300' },
+    runs: { type: 'string', default: '5' },
+    child: { type: 'string' },
+    count: { type: 'boolean', default: false },
+  },
 });
 
 interface RunResult {
@@ -27,11 +32,25 @@ interface RunResult {
   ingestUs: number;
   readUs: number;
   reads: number;
+  /** 'on' runs: time in the body budget scan, and FHIRPath meter steps, during the ingest. */
+  scanMs?: number;
+  bodyBytes?: number;
+  meterSteps?: number;
 }
 
 async function child(mode: 'on' | 'off'): Promise<RunResult> {
   // Expressions are compiled when first used, after this: without the option, fhirpath.js runs unmetered.
-  if (mode === 'off') delete (METERED_OPTIONS as { debugger?: unknown }).debugger;
+  const options = METERED_OPTIONS as { debugger?: (...args: unknown[]) => void };
+  const onStep = options.debugger!;
+  let meterSteps = 0;
+  if (mode === 'off') delete options.debugger;
+  else if (values.count) {
+    options.debugger = (...args: unknown[]) => {
+      meterSteps++;
+      onStep(...args);
+    };
+  }
+  let scanMs = 0;
   const dir = mkdtempSync(join(tmpdir(), 'lucarne-limits-'));
   const config = loadConfig({ env: { LUCARNE_DATA_DIR: dir, LOG_LEVEL: 'silent' } });
   const app = await createApp(config, { durability: 'normal' });
@@ -40,7 +59,11 @@ async function child(mode: 'on' | 'off'): Promise<RunResult> {
   const bodies = [JSON.stringify(dataset.referenceBundle()), ...[...dataset.patientBundles()].map((b) => JSON.stringify(b))];
   const buffers = new Map(bodies.map((text) => [text, Buffer.from(text)]));
   const post = (text: string) => {
-    if (budget) new BodyBudgetScan(budget).feed(buffers.get(text)!);
+    if (budget) {
+      const t = performance.now();
+      new BodyBudgetScan(budget).feed(buffers.get(text)!);
+      scanMs += performance.now() - t;
+    }
     return app.router.handle(app.ctx, {
       method: 'POST',
       path: '',
@@ -52,6 +75,8 @@ async function child(mode: 'on' | 'off'): Promise<RunResult> {
   await post(bodies[0]); // warm-up: definitions, compiled expressions
   let resources = 0;
   const ids: string[] = [];
+  scanMs = 0;
+  meterSteps = 0;
   const ingestStart = process.cpuUsage();
   for (const text of bodies.slice(1)) {
     const response = await post(text);
@@ -75,12 +100,14 @@ async function child(mode: 'on' | 'off'): Promise<RunResult> {
   const read = process.cpuUsage(readStart);
   await app.close();
   rmSync(dir, { recursive: true, force: true });
-  return { resources, ingestUs: (ingest.user + ingest.system) / resources, readUs: (read.user + read.system) / reads, reads };
+  const bodyBytes = bodies.slice(1).reduce((n, text) => n + buffers.get(text)!.length, 0);
+  return { resources, ingestUs: (ingest.user + ingest.system) / resources, readUs: (read.user + read.system) / reads, reads, scanMs, bodyBytes, meterSteps };
 }
 
-function runChild(mode: 'on' | 'off'): Promise<RunResult> {
+function runChild(mode: 'on' | 'off', count = false): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const proc = fork(__filename, ['--child', mode, '--patients', values.patients!], { execArgv: ['--require', 'tsx/cjs'] });
+    const args = ['--child', mode, '--patients', values.patients!, ...(count ? ['--count'] : [])];
+    const proc = fork(__filename, args, { execArgv: ['--require', 'tsx/cjs'] });
     proc.once('message', (m) => resolve(m as RunResult));
     proc.once('exit', (code) => code !== 0 && reject(new Error(`child exited ${code}`)));
   });
@@ -113,6 +140,34 @@ async function main(): Promise<void> {
   console.log('|---|---:|---:|---:|');
   row('ingest, per resource (transactions of 10 patients)', 'ingestUs');
   row('read by id and search by _id, per request', 'readUs');
+
+  // The same costs taken apart, which the spread above cannot resolve: the budget scan is timed around each
+  // body, the meter's steps are counted (one more run) and one step is timed in a loop.
+  const counted = await runChild('on', true);
+  const ingestMs = (median(runs.on.map((r) => r.ingestUs)) * counted.resources) / 1000;
+  const scanMs = median(runs.on.map((r) => r.scanMs ?? 0));
+  const stepNs = timeMeterStep();
+  const meterMs = (counted.meterSteps! * stepNs) / 1e6;
+  console.log(`\nTaken apart, against the median ingest CPU of ${ingestMs.toFixed(0)} ms:`);
+  console.log(`- body budget scan: ${scanMs.toFixed(1)} ms for ${(counted.bodyBytes! / 1e6).toFixed(1)} MB (${((scanMs * 1e6) / counted.bodyBytes!).toFixed(2)} ns/byte), ${((scanMs / ingestMs) * 100).toFixed(2)} %`);
+  console.log(`- FHIRPath meter: ${counted.meterSteps} steps × ${stepNs.toFixed(0)} ns = ${meterMs.toFixed(1)} ms, ${((meterMs / ingestMs) * 100).toFixed(2)} %`);
+}
+
+/** Nanoseconds of one meter step (the hook fhirpath.js calls per evaluated node), inside a metered evaluation. */
+function timeMeterStep(): number {
+  const onStep = (METERED_OPTIONS as { debugger?: (...args: unknown[]) => void }).debugger!;
+  const result = [1, 2, 3];
+  const loops = 2_000_000;
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const t = performance.now();
+    // Each evaluation may take 25,000 steps: run them in slices under fresh meters.
+    for (let done = 0; done < loops; done += 20_000) metered('bench', () => {
+      for (let i = 0; i < 20_000; i++) onStep(undefined, undefined, result);
+    });
+    best = Math.min(best, ((performance.now() - t) * 1e6) / loops);
+  }
+  return best;
 }
 
 void main();

@@ -54,5 +54,9 @@ describe('BodyBudgetScan', () => {
     expect(outcome('{"a":[1,2,3]}', small)).toBe('ok');
     expect(outcome('{"a":[-1.5e3, true,null,false]}', small)).toMatch(/^413/);
     expect(outcome('{"a":"[{1,2,3,4,5,6}] \\" [[[","b":"Zoé 😀 {}"}', small)).toBe('ok');
+    // Long strings (searched natively) with escapes and structure inside, cut anywhere by the chunking.
+    const long = `${'x'.repeat(100)}\\"{[1,2]}\\\\${'é'.repeat(60)}\\"`;
+    expect(outcome(`{"a":"${long}","b":"${long}","c":"${long}"}`, small)).toBe('ok');
+    expect(outcome(`{"a":"${long}","b":[1,2,3]}`, small)).toMatch(/^413/);
   });
 });

@@ -12,6 +12,8 @@ export interface ScanBudget {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** Strings up to this many bytes are read in JavaScript; longer ones with native searches. */
+const SHORT_STRING = 48;
 /** Longest depth-1 key or resourceType kept: enough for `entry`, `resourceType` and any type name. */
 const KEPT = 64;
 
@@ -40,19 +42,20 @@ export class BodyBudgetScan {
   private values = 0;
   private rootValues = 0;
   private entries = 0;
+  private nextBackslash = -1;
 
   constructor(private readonly budget: ScanBudget) {}
 
-  feed(chunk: Uint8Array): void {
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i];
+  feed(chunk: Buffer): void {
+    const n = chunk.length;
+    let i = 0;
+    this.nextBackslash = -1;
+    while (i < n) {
       if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === BACKSLASH) this.escaped = true;
-        else if (c === QUOTE) this.endString();
-        else if (this.kept !== undefined && this.kept.length < KEPT) this.kept.push(c);
+        i = this.skipString(chunk, i);
         continue;
       }
+      const c = chunk[i++];
       switch (c) {
         case QUOTE:
           this.inToken = false;
@@ -90,6 +93,55 @@ export class BodyBudgetScan {
           }
       }
     }
+  }
+
+  /**
+   * Reads string bytes from `i`: short strings byte by byte, long ones (most of a body's bytes) by native
+   * searches to the next quote or backslash, whose call costs more than a short string's loop.
+   */
+  private skipString(chunk: Buffer, i: number): number {
+    if (this.escaped) {
+      this.escaped = false;
+      this.keep(chunk, i, i + 1);
+      return i + 1;
+    }
+    const n = chunk.length;
+    const near = Math.min(n, i + SHORT_STRING);
+    for (let k = i; k < near; k++) {
+      const c = chunk[k];
+      if (c === QUOTE || c === BACKSLASH) return this.stringStop(chunk, i, k, c);
+    }
+    if (near === n) {
+      this.keep(chunk, i, n);
+      return n;
+    }
+    const quote = chunk.indexOf(QUOTE, near);
+    const stop = quote < 0 ? n : quote;
+    // The next backslash of the chunk, searched again only once passed (most strings have none).
+    if (this.nextBackslash < near) {
+      const at = chunk.indexOf(BACKSLASH, near);
+      this.nextBackslash = at < 0 ? n : at;
+    }
+    if (this.nextBackslash < stop) return this.stringStop(chunk, i, this.nextBackslash, BACKSLASH);
+    if (quote < 0) {
+      this.keep(chunk, i, n);
+      return n;
+    }
+    return this.stringStop(chunk, i, quote, QUOTE);
+  }
+
+  /** The string's bytes from `from` reach a quote (its end) or a backslash (an escape) at `at`. */
+  private stringStop(chunk: Buffer, from: number, at: number, c: number): number {
+    this.keep(chunk, from, at);
+    if (c === BACKSLASH) this.escaped = true;
+    else this.endString();
+    return at + 1;
+  }
+
+  private keep(chunk: Buffer, from: number, to: number): void {
+    const kept = this.kept;
+    if (kept === undefined) return;
+    for (let k = from; k < to && kept.length < KEPT; k++) kept.push(chunk[k]);
   }
 
   private open(array: boolean): void {
