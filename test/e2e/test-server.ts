@@ -6,6 +6,7 @@ import type { LucarneConfig } from '../../src/config/config';
 import { loadConfig } from '../../src/config/load-config';
 import { loadDefinitions, type Definitions } from '../../src/fhir/conformance/definitions';
 import { createFhirRouter, type FhirRouter, type RouteDefinition } from '../../src/fhir/rest/router';
+import { OPEN_ACCESS, type AccessPolicy } from '../../src/fhir/rest/access-policy';
 import type { ServerContext } from '../../src/fhir/rest/server-context';
 import { createValidator } from '../../src/fhir/validation/create-validator';
 import type { Validator } from '../../src/fhir/validation/validator';
@@ -56,6 +57,8 @@ export function currentTestBackend(): TestBackend | undefined {
 export interface TestServerOptions {
   config?: Partial<LucarneConfig>;
   operations?: RouteDefinition[];
+  /** The access decision (default OPEN_ACCESS, as createApp). */
+  access?: AccessPolicy;
 }
 
 /** createHttpApp over a real embedded store in a fresh temp folder; definitions are loaded once per file. */
@@ -91,6 +94,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     config,
     definitions: shared.definitions,
     store,
+    access: options.access ?? OPEN_ACCESS,
     validator: shared.validator,
     ids: sequentialIds('id'),
     clock,

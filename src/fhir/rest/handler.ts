@@ -1,9 +1,8 @@
-import type { FhirStore } from '../../store/store';
 import type { FhirRequest, FhirResponse } from './fhir-request';
-import type { ServerContext } from './server-context';
+import type { RequestContext } from './request-context';
 
 /**
- * Handles one FHIR interaction. `store` is the store to use: ctx.store normally, or a transaction view when
- * the request is an entry of a transaction Bundle (so every entry writes into the same database transaction).
+ * Runs one FHIR request through the router: what Bundle runners dispatch their entries with, each entry
+ * under its own context (entryContext: the transaction view as store, one level deeper).
  */
-export type FhirHandler = (ctx: ServerContext, request: FhirRequest, store: FhirStore) => Promise<FhirResponse>;
+export type FhirHandler = (ctx: RequestContext, request: FhirRequest) => Promise<FhirResponse>;

@@ -2,12 +2,13 @@ import { loadDefinitions } from '../conformance/definitions';
 import { FhirError } from '../../kernel/errors';
 import type { FhirRequest } from './fhir-request';
 import { createRouterTable, type RouteHandler } from './router';
-import type { ServerContext } from './server-context';
+import { OPEN_ACCESS } from './access-policy';
+import type { RequestContext } from './request-context';
 
-const ctx = { definitions: loadDefinitions(), store: {} } as unknown as ServerContext;
+const ctx = { definitions: loadDefinitions(), store: {}, access: OPEN_ACCESS, depth: 0 } as unknown as RequestContext;
 const echo =
   (name: string): RouteHandler =>
-  async (_ctx, _request, _store, params) => ({ status: 200, headers: { route: name, params: JSON.stringify(params) } });
+  async (_ctx, _request, params) => ({ status: 200, headers: { route: name, params: JSON.stringify(params) } });
 const req = (method: FhirRequest['method'], path: string): FhirRequest => ({ method, path, query: new URLSearchParams(), headers: {} });
 
 async function statusOf(promise: Promise<unknown>): Promise<number> {
