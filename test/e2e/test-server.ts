@@ -7,6 +7,8 @@ import { loadConfig } from '../../src/config/load-config';
 import { loadDefinitions, type Definitions } from '../../src/fhir/conformance/definitions';
 import { createFhirRouter, type FhirRouter, type RouteDefinition } from '../../src/fhir/rest/router';
 import { OPEN_ACCESS, type AccessPolicy } from '../../src/fhir/rest/access-policy';
+import { ANONYMOUS_CALLER } from '../../src/fhir/rest/caller';
+import { openRequestContext, type RequestContext } from '../../src/fhir/rest/request-context';
 import type { ServerContext } from '../../src/fhir/rest/server-context';
 import { createValidator } from '../../src/fhir/validation/create-validator';
 import type { Validator } from '../../src/fhir/validation/validator';
@@ -29,6 +31,8 @@ export interface TestServer {
   ctx: ServerContext;
   store: FhirStore;
   router: FhirRouter;
+  /** A request context on this server, as the HTTP layer opens one per request (anonymous caller). */
+  requestContext(requestId?: string): RequestContext;
   close(): Promise<void>;
 }
 
@@ -107,6 +111,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     ctx,
     store,
     router,
+    requestContext: (requestId = 'test') => openRequestContext(ctx, ANONYMOUS_CALLER, requestId),
     async close() {
       await (taken ? taken.dispose() : store.close());
       rmSync(dataDir, { recursive: true, force: true });

@@ -3,8 +3,6 @@ import { operationOutcome, issue } from '../../kernel/errors';
 import { startTestServer, type TestServer } from '../../../test/e2e/test-server';
 import type { VersionRecord } from '../../store/store';
 import type { SearchRequest } from '../search/search-request';
-import { ANONYMOUS_CALLER } from './caller';
-import { openRequestContext } from './request-context';
 import { rawSearchsetResponse, searchsetBundle, type SearchsetParts } from './search-bundle';
 
 let server: TestServer;
@@ -73,7 +71,7 @@ describe('raw searchset assembly', () => {
   });
 
   it('the search route answers raw text for whole resources and objects for a _summary subset', async () => {
-    const get = (qs: string) => server.router.handle(openRequestContext(server.ctx, ANONYMOUS_CALLER, 'test'), { method: 'GET', path: 'Patient', query: new URLSearchParams(qs), headers: {} });
+    const get = (qs: string) => server.router.handle(server.requestContext(), { method: 'GET', path: 'Patient', query: new URLSearchParams(qs), headers: {} });
     const whole = await get('_count=5');
     expect(whole.rawBody).toBeDefined();
     expect(JSON.parse(whole.rawBody!)).toEqual(JSON.parse(JSON.stringify(whole.body)));
