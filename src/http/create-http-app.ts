@@ -22,9 +22,10 @@ import { isLargeBundle, sendBundleStreamed } from './send-bundle';
 const FHIR_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * The HTTP adapter: FHIR at /fhir (through the transport-neutral router, each request with its own
- * RequestContext), /healthz (process alive) and /readyz (store reachable). Middleware is kept to what every request needs: request id + log, CORS when
- * configured, gzip; bodies are read and parsed here (see read-body.ts), only for methods that carry one.
+ * The HTTP adapter: FHIR at /fhir (through the transport-neutral router, each request under its own
+ * RequestContext), /healthz (process alive) and /readyz (store reachable). Middleware is kept to what every
+ * request needs: request id + log, CORS when configured, gzip; bodies are read and parsed here (see
+ * read-body.ts), only for methods that carry one.
  */
 export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.Express {
   const app = express();

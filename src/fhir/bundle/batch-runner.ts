@@ -13,7 +13,8 @@ import { redactUrl } from '../rest/redact-url';
 /**
  * Runs a batch Bundle: each entry on its own (no shared transaction), in the submitted order, under its
  * own context (entryContext: the batch's store and caller, one level deeper) and the router's decision on
- * it, taken before anything is read or written for it. A failed or refused entry answers its status and OperationOutcome in entry.response; the others still run.
+ * it, taken before anything is read or written for it. A failed or refused entry answers its status and
+ * OperationOutcome in entry.response; the others still run.
  * References between entries are left alone, as R4 says a batch must not depend on them.
  * Once the response reaches maxBundleResponseBytes, the read that went past it and every later entry
  * answer 413 without being kept (or run), so a few kilobytes of batch cannot ask for gigabytes of answer.

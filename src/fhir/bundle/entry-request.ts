@@ -35,21 +35,17 @@ export function nameEntry(entry: PlannedEntry, error: FhirError): FhirError {
 /** What a Bundle runner needs of the router: the decision on each entry (which also binds it to its route). */
 export type EntryRouter = Pick<FhirRouter, 'decide'>;
 
-function named<T>(entry: PlannedEntry, step: () => T): T {
-  try {
-    return step();
-  } catch (e) {
-    if (e instanceof FhirError) throw nameEntry(entry, e);
-    throw e;
-  }
-}
-
 /**
  * The router's decision on one entry, under the entry's own context: its route, and whether the caller may
  * do it. Taken before anything is read or written for the entry; a refusal names the entry.
  */
 export function decideEntry(ctx: RequestContext, entry: PlannedEntry, router: EntryRouter): AllowedRequest {
-  return named(entry, () => router.decide(ctx, toRequest(entry)));
+  try {
+    return router.decide(ctx, toRequest(entry));
+  } catch (e) {
+    if (e instanceof FhirError) throw nameEntry(entry, e);
+    throw e;
+  }
 }
 
 /**

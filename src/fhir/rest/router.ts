@@ -63,7 +63,10 @@ export interface RouterOptions {
 
 /** A request the access policy allowed, bound to its route. */
 export interface AllowedRequest {
-  /** Runs the route; `ctx` and `request` are those decided on (a transaction entry's, once its references are rewritten). */
+  /**
+   * Runs the route. `ctx` and `request` are the ones decided on, or what they became since: a transaction
+   * entry runs on the transaction view, with its references rewritten.
+   */
   run(ctx: RequestContext, request: FhirRequest): Promise<FhirResponse>;
 }
 
