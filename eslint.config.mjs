@@ -1,6 +1,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// One door: a request context (and with it the store) is opened only where a request arrives (src/http,
+// app.ts; later jobs), and the router then asks the access policy before any route runs. The engine and the
+// domains only ever run under a context they were handed (or an entry's child context).
+const OPENS_REQUESTS = {
+  group: ['**/request-context'],
+  importNames: ['openRequestContext'],
+  message: 'Only where a request arrives (src/http, app.ts) is a request context opened; routes run under the one they are handed.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
@@ -25,7 +34,23 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'express', message: 'Only src/http imports express.' }],
-          patterns: [{ group: ['**/imaging/**', '**/identity/**', '**/http/**', '**/cli/**', '**/app'], message: 'src/fhir must not depend on a domain, the transport or the composition root.' }],
+          patterns: [
+            { group: ['**/imaging/**', '**/identity/**', '**/http/**', '**/cli/**', '**/app'], message: 'src/fhir must not depend on a domain, the transport or the composition root.' },
+            OPENS_REQUESTS,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Domains sit beside the engine: they use it, never the transport or the composition root that host them.
+    files: ['src/imaging/**/*.ts', 'src/identity/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'express', message: 'Only src/http imports express.' }],
+          patterns: [{ group: ['**/http/**', '**/cli/**', '**/app'], message: 'A domain must not depend on the transport or the composition root.' }, OPENS_REQUESTS],
         },
       ],
     },

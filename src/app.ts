@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -10,7 +11,10 @@ import { registerImagingRoutes } from './imaging/routes';
 import { operationDefinitionUrls } from './fhir/conformance/capability-statement';
 import { loadDefinitions, type Definitions } from './fhir/conformance/definitions';
 import { CONFORMANCE_TYPES, servedConformanceResources } from './fhir/conformance/served-resources';
+import { OPEN_ACCESS, type AccessPolicy } from './fhir/rest/access-policy';
+import { ANONYMOUS_CALLER, type Caller } from './fhir/rest/caller';
 import type { FhirRequest, FhirResponse } from './fhir/rest/fhir-request';
+import { openRequestContext } from './fhir/rest/request-context';
 import { createFhirRouter, type FhirRouter } from './fhir/rest/router';
 import type { ServerContext } from './fhir/rest/server-context';
 import { createValidator } from './fhir/validation/create-validator';
@@ -38,14 +42,16 @@ export interface CreateAppOptions {
   root?: string;
   /** Embedded store durability (default 'full': every acknowledged write is fsynced). */
   durability?: Durability;
+  /** The access decision of every request (default OPEN_ACCESS: no authorization yet). */
+  access?: AccessPolicy;
 }
 
 /** Lucarne without its network listener: what the HTTP server, the CLI and tests drive. */
 export interface LucarneApp {
   readonly ctx: ServerContext;
   readonly router: FhirRouter;
-  /** Runs one FHIR interaction; a FhirError becomes its OperationOutcome response. */
-  handle(request: FhirRequest): Promise<FhirResponse>;
+  /** Runs one FHIR interaction as `caller` (default: anonymous); a FhirError becomes its OperationOutcome response. */
+  handle(request: FhirRequest, caller?: Caller): Promise<FhirResponse>;
   /** Closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -90,6 +96,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     config,
     definitions,
     store,
+    access: options.access ?? OPEN_ACCESS,
     validator,
     ids: options.ids ?? uuidGenerator,
     clock,
@@ -102,9 +109,9 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   return {
     ctx,
     router,
-    async handle(request) {
+    async handle(request, caller = ANONYMOUS_CALLER) {
       try {
-        return await router.handle(ctx, request);
+        return await router.handle(openRequestContext(ctx, caller, randomUUID()), request);
       } catch (e) {
         if (e instanceof FhirError) return { status: e.status, headers: e.headers, body: e.outcome };
         throw e;

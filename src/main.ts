@@ -92,7 +92,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     logger.fatal({ err: e }, 'start-up failed');
     process.exit(1);
   }
-  logger.warn({ security: 'open-api', host: config.host, port: running.port }, openApiWarning(config.host, running.port));
+  if (running.app.ctx.access.open) {
+    logger.warn({ security: 'open-api', host: config.host, port: running.port }, openApiWarning(config.host, running.port));
+  }
   logger.info(
     {
       url: `http://${config.host}:${running.port}`,

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { LucarneConfig } from '../../src/config/config';
 import { loadDefinitions } from '../../src/fhir/conformance/definitions';
+import { OPEN_ACCESS } from '../../src/fhir/rest/access-policy';
 import type { ServerContext } from '../../src/fhir/rest/server-context';
 import { createValidator } from '../../src/fhir/validation/create-validator';
 import { doseSummary } from '../../src/imaging/dose-summary';
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
   const store = openEmbeddedStore({ dataDir, index: createEmbeddedSearchIndex(definitions), durability: 'normal' });
   await addPerson(store);
   const config = { baseUrl: 'http://127.0.0.1/fhir', defaultPageSize: 20, maxPageSize: 1000 } as LucarneConfig;
-  const ctx: ServerContext = { config, definitions, store, validator: createValidator(definitions), ids: sequentialIds('b'), clock: systemClock, logger: silentLogger() };
+  const ctx: ServerContext = { config, definitions, store, access: OPEN_ACCESS, validator: createValidator(definitions), ids: sequentialIds('b'), clock: systemClock, logger: silentLogger() };
   const iterations = Number(arg('iterations', '200'));
   const first = await imagingRecord(ctx, store, { patientId: 'bench-imaging-1', modality: [], count: 20, offset: 0 });
   const all = await imagingRecord(ctx, store, { patientId: 'bench-imaging-1', modality: [], count: 50, offset: 0 });

@@ -5,8 +5,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { methodNotAllowed, notFound } from '../kernel/errors';
 import type { ScanBudget } from '../kernel/json/body-budget-scan';
 import type { FhirRequest } from '../fhir/rest/fhir-request';
+import { openRequestContext } from '../fhir/rest/request-context';
 import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
+import { callerOf } from './caller-of';
 import { BodyBudget, BodyReservation } from './body-budget';
 import { EXPOSED_HEADERS } from './cors-headers';
 import { fastRead } from './fast-read';
@@ -20,9 +22,10 @@ import { isLargeBundle, sendBundleStreamed } from './send-bundle';
 const FHIR_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * The HTTP adapter: FHIR at /fhir (through the transport-neutral router), /healthz (process alive) and
- * /readyz (store reachable). Middleware is kept to what every request needs: request id + log, CORS when
- * configured, gzip; bodies are read and parsed here (see read-body.ts), only for methods that carry one.
+ * The HTTP adapter: FHIR at /fhir (through the transport-neutral router, each request under its own
+ * RequestContext), /healthz (process alive) and /readyz (store reachable). Middleware is kept to what every
+ * request needs: request id + log, CORS when configured, gzip; bodies are read and parsed here (see
+ * read-body.ts), only for methods that carry one.
  */
 export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.Express {
   const app = express();
@@ -71,7 +74,7 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
   });
   // The read and search fast paths run before Express's own per-request work (prototype swaps, router walk):
   // Express calls app.handle for every request, so wrapping it puts them in front of everything else.
-  const read = fastRead(ctx);
+  const read = fastRead(ctx, router);
   const search = fastSearch(ctx, router);
   const target = app as unknown as { handle: ExpressHandle };
   const expressHandle = target.handle;
@@ -103,7 +106,7 @@ async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, 
       headers: req.headers as Record<string, string | undefined>,
       body: hasBody ? await readBody(req, ctx.config.maxBodyBytes, reserve(budget, res), scanBudget(ctx)) : undefined,
     };
-    const response = await router.handle(ctx, request);
+    const response = await router.handle(openRequestContext(ctx, callerOf(req), res.locals.requestId as string), request);
     if (!pretty && req.method !== 'HEAD' && response.rawBody === undefined && isLargeBundle(response.body)) {
       await sendBundleStreamed(res, response.status, response.headers, response.body);
       return;

@@ -14,10 +14,10 @@ function comparable(headers: Record<string, string>): Record<string, string> {
 describe.each([[['*']], [[] as string[]]])('fast read path (CORS origins %j)', (corsOrigins) => {
   let server: TestServer;
   let generalReads = 0;
-  const countingRead: RouteHandler = async (ctx, req, store, params) => {
+  const countingRead: RouteHandler = async (ctx, req, params) => {
     generalReads++;
     const { read } = await import('../fhir/rest/read');
-    return read(ctx, req, store, params);
+    return read(ctx, req, params);
   };
 
   beforeAll(async () => {

@@ -1,9 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { openRequestContext } from '../fhir/rest/request-context';
 import { versionUrl } from '../fhir/rest/resource-response';
+import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
+import { callerOf } from './caller-of';
 import { httpDate, weakEtag } from '../fhir/model/meta';
 import { negotiate } from './negotiate';
 import { fastAnswers } from './fast-answer';
+import { requestIdOf } from './request-log';
 import { writeJson } from '../kernel/json/write-json';
 
 /** GET /fhir/Type/id with nothing else: no query, no trailing slash, no percent-encoding. */
@@ -18,11 +22,14 @@ const COMPRESS_FROM = 1024;
  * (requestLog, compression, router, read, sendFhir) gives; everything else (query, conditional headers, CORS,
  * unknown or deleted ids, a body compression would encode) goes on to the general path, unchanged.
  * The answer is the store's JSON text, sent with one writeHead + end, so one socket write.
+ * Like every request, it is decided first: it opens the request's context and asks the access policy about
+ * the router's own read route; a refusal goes on to the general path, which decides again and answers it.
  */
-export function fastRead(ctx: ServerContext) {
+export function fastRead(ctx: ServerContext, router: FhirRouter) {
   const answers = fastAnswers(ctx);
+  const route = router.route('GET', ':type/:id');
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
-    if (!answers.enabled || req.method !== 'GET') return next();
+    if (!answers.enabled || route === undefined || req.method !== 'GET') return next();
     const m = PLAIN_READ.exec(req.url ?? '');
     if (m === null || !ctx.definitions.isResourceType(m[1])) return next();
     const h = req.headers;
@@ -33,7 +40,14 @@ export function fastRead(ctx: ServerContext) {
       return next();
     }
     const start = performance.now();
-    ctx.store.read(m[1], m[2]).then(
+    const requestId = requestIdOf(req);
+    const context = openRequestContext(ctx, callerOf(req), requestId);
+    try {
+      context.access.authorize(context, route, { type: m[1], id: m[2] });
+    } catch {
+      return next();
+    }
+    context.store.read(m[1], m[2]).then(
       (record) => {
         if (record === undefined || record.deleted) return next();
         // A backend without the stored text (MongoDB) gets the same bytes sendFhir would write. `json` is
@@ -47,7 +61,7 @@ export function fastRead(ctx: ServerContext) {
           'Last-Modified': httpDate(record.lastUpdated),
           'Content-Location': versionUrl(ctx, record),
         };
-        answers.send(req, res, headers, text, start, length);
+        answers.send(req, res, requestId, headers, text, start, length);
       },
       () => next(),
     );

@@ -20,18 +20,18 @@ const DEFAULT_STUDIES_PER_PAGE = 20;
 
 const ok = (body: FhirResponse['body']): FhirResponse => ({ status: 200, headers: {}, body });
 
-export const imagingRecordHandler: RouteHandler = async (ctx, request, store, { id }) => {
+export const imagingRecordHandler: RouteHandler = async (ctx, request, { id }) => {
   assertUrlId(id);
-  return ok(await imagingRecord(ctx, store, { patientId: id, ...imagingRecordArgs(ctx, new OperationArgs(request)) }));
+  return ok(await imagingRecord(ctx, ctx.store, { patientId: id, ...imagingRecordArgs(ctx, new OperationArgs(request)) }));
 };
 
 /** `Patient/$imaging-record?identifier=system|value`: the same record, for the one Patient with that INS or IPP. */
-export const typeImagingRecordHandler: RouteHandler = async (ctx, request, store) => {
+export const typeImagingRecordHandler: RouteHandler = async (ctx, request) => {
   const args = new OperationArgs(request);
   const identifier = args.string('identifier');
   const query = imagingRecordArgs(ctx, args);
-  const patientId = await patientByIdentifier(ctx, store, identifier);
-  return ok(await imagingRecord(ctx, store, { patientId, identifier, ...query }));
+  const patientId = await patientByIdentifier(ctx, ctx.store, identifier);
+  return ok(await imagingRecord(ctx, ctx.store, { patientId, identifier, ...query }));
 };
 
 function imagingRecordArgs(ctx: ServerContext, args: OperationArgs): Omit<ImagingRecordQuery, 'patientId'> {
@@ -46,11 +46,11 @@ function imagingRecordArgs(ctx: ServerContext, args: OperationArgs): Omit<Imagin
   };
 }
 
-export const everythingHandler: RouteHandler = async (ctx, request, store, { id }) => {
+export const everythingHandler: RouteHandler = async (ctx, request, { id }) => {
   assertUrlId(id);
   const args = new OperationArgs(request);
   const types = args.codes('_type');
-  return ok(await everything(ctx, store, {
+  return ok(await everything(ctx, ctx.store, {
     patientId: id,
     since: args.date('_since'),
     types: types.length > 0 ? types : undefined,
@@ -59,20 +59,20 @@ export const everythingHandler: RouteHandler = async (ctx, request, store, { id 
   }));
 };
 
-export const doseSummaryHandler: RouteHandler = async (ctx, request, store, { id }) => {
+export const doseSummaryHandler: RouteHandler = async (ctx, request, { id }) => {
   assertUrlId(id);
   new OperationArgs(request);
-  return ok(await doseSummary(ctx, store, id));
+  return ok(await doseSummary(ctx, ctx.store, id));
 };
 
-export const doseStatisticsHandler: RouteHandler = async (ctx, request, store) => {
+export const doseStatisticsHandler: RouteHandler = async (ctx, request) => {
   const args = new OperationArgs(request);
   const metric = args.oneOf('metric', STATISTICS_METRICS);
   if (!metric) throw badRequest(`Parameter 'metric' is required: one of ${STATISTICS_METRICS.join(', ')}`, 'metric');
   const code = examType(ctx, args.string('code')).token;
   const facility = args.string('facility');
   if (facility !== undefined && !/^Organization\/[A-Za-z0-9\-.]{1,64}$/.test(facility)) throw badRequest(`Parameter 'facility' must be a reference Organization/<id>, not '${facility.slice(0, 40)}'`, 'facility');
-  return ok(await doseStatistics(ctx, store, {
+  return ok(await doseStatistics(ctx, ctx.store, {
     code,
     metric,
     start: args.date('start'),

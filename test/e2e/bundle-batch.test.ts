@@ -1,5 +1,7 @@
 import type { Bundle, BundleEntry, OperationOutcome, Patient } from '@medplum/fhirtypes';
 import { runTransaction } from '../../src/fhir/bundle/transaction-runner';
+import { ANONYMOUS_CALLER } from '../../src/fhir/rest/caller';
+import { openRequestContext } from '../../src/fhir/rest/request-context';
 import { planBundle } from '../../src/fhir/bundle/bundle-plan';
 import { FhirError } from '../../src/kernel/errors';
 import { FHIR_JSON, startBundleTestServer, type BundleTestServer } from './bundle-test-helpers';
@@ -82,7 +84,7 @@ describe('transaction on a store without all-or-nothing transactions', () => {
       { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient', name: [{ family: 'NoTx' }] }, request: { method: 'POST', url: 'Patient' } }] },
       ctx.config.baseUrl,
     );
-    const error = await runTransaction({ ...ctx, store }, plan, (c, r, s) => server.app.router.handle(c, r, s)).catch((e) => e);
+    const error = await runTransaction({ ...openRequestContext(ctx, ANONYMOUS_CALLER, 'test'), store }, plan, server.app.router).catch((e) => e);
     expect(error).toBeInstanceOf(FhirError);
     expect((error as FhirError).issues[0].code).toBe('not-supported');
     const res = await server.http.get('/fhir/Patient?family=NoTx');

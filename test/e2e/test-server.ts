@@ -6,6 +6,9 @@ import type { LucarneConfig } from '../../src/config/config';
 import { loadConfig } from '../../src/config/load-config';
 import { loadDefinitions, type Definitions } from '../../src/fhir/conformance/definitions';
 import { createFhirRouter, type FhirRouter, type RouteDefinition } from '../../src/fhir/rest/router';
+import { OPEN_ACCESS, type AccessPolicy } from '../../src/fhir/rest/access-policy';
+import { ANONYMOUS_CALLER } from '../../src/fhir/rest/caller';
+import { openRequestContext, type RequestContext } from '../../src/fhir/rest/request-context';
 import type { ServerContext } from '../../src/fhir/rest/server-context';
 import { createValidator } from '../../src/fhir/validation/create-validator';
 import type { Validator } from '../../src/fhir/validation/validator';
@@ -28,6 +31,8 @@ export interface TestServer {
   ctx: ServerContext;
   store: FhirStore;
   router: FhirRouter;
+  /** A request context on this server, as the HTTP layer opens one per request (anonymous caller). */
+  requestContext(requestId?: string): RequestContext;
   close(): Promise<void>;
 }
 
@@ -56,6 +61,8 @@ export function currentTestBackend(): TestBackend | undefined {
 export interface TestServerOptions {
   config?: Partial<LucarneConfig>;
   operations?: RouteDefinition[];
+  /** The access decision (default OPEN_ACCESS, as createApp). */
+  access?: AccessPolicy;
 }
 
 /** createHttpApp over a real embedded store in a fresh temp folder; definitions are loaded once per file. */
@@ -91,6 +98,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     config,
     definitions: shared.definitions,
     store,
+    access: options.access ?? OPEN_ACCESS,
     validator: shared.validator,
     ids: sequentialIds('id'),
     clock,
@@ -103,6 +111,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     ctx,
     store,
     router,
+    requestContext: (requestId = 'test') => openRequestContext(ctx, ANONYMOUS_CALLER, requestId),
     async close() {
       await (taken ? taken.dispose() : store.close());
       rmSync(dataDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import type { LucarneConfig } from '../../src/config/config';
 import { loadConfig } from '../../src/config/load-config';
 import { registerBundlePatchValidate } from '../../src/fhir/bundle/register-routes';
 import { createFhirRouter } from '../../src/fhir/rest/router';
+import { OPEN_ACCESS } from '../../src/fhir/rest/access-policy';
 import type { ServerContext } from '../../src/fhir/rest/server-context';
 import { createValidator } from '../../src/fhir/validation/create-validator';
 import { createHttpApp } from '../../src/http/create-http-app';
@@ -28,7 +29,7 @@ describeMongo('REST over the MongoDB store', () => {
       logLevel: 'silent', writerThread: false, allowMultipleDelete: false, defaultPageSize: 20, maxPageSize: 1000, shutdownTimeoutMs: 1000,
     };
     const ctx: ServerContext = {
-      config, definitions, store, validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),
+      config, definitions, store, access: OPEN_ACCESS, validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),
     };
     const router = createFhirRouter();
     registerBundlePatchValidate(router);

@@ -4,6 +4,7 @@ import type { LucarneConfig } from '../../src/config/config';
 import { loadConfig } from '../../src/config/load-config';
 import { registerBundlePatchValidate } from '../../src/fhir/bundle/register-routes';
 import { createFhirRouter } from '../../src/fhir/rest/router';
+import { OPEN_ACCESS } from '../../src/fhir/rest/access-policy';
 import type { ServerContext } from '../../src/fhir/rest/server-context';
 import { createValidator } from '../../src/fhir/validation/create-validator';
 import { withWriteRules } from '../../src/fhir/write-rules/rule-store';
@@ -69,7 +70,7 @@ describeMongo('MongoDB query shapes of the write path', () => {
     const config: LucarneConfig = { ...loadConfig({ env: {} }), host: '127.0.0.1', baseUrl: BASE, writerThread: false };
     const ctx: ServerContext = {
       // With the server's write rules, so the INS claims' queries are checked too.
-      config, definitions, store: withWriteRules(store, [insWriteRule()]), validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),
+      config, definitions, store: withWriteRules(store, [insWriteRule()]), access: OPEN_ACCESS, validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),
     };
     const router = createFhirRouter();
     registerBundlePatchValidate(router);

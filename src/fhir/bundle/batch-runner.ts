@@ -1,28 +1,30 @@
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { FhirError } from '../../kernel/errors';
-import type { FhirHandler } from '../rest/handler';
-import type { ServerContext } from '../rest/server-context';
+import { entryContext, type RequestContext } from '../rest/request-context';
 import type { BundlePlan } from './bundle-plan';
 import { entryLabel } from './bundle-plan';
 import { failureEntry, statusLine, successEntry } from './bundle-response';
 import { resolveConditionalReferences } from './conditional-references';
-import { runEntry } from './entry-request';
+import { decideEntry, runEntry, type EntryRouter } from './entry-request';
 import { ResponseBudget, responseTooLarge } from './response-budget';
 import { yieldToEventLoop } from '../../kernel/yield-to-event-loop';
 import { redactUrl } from '../rest/redact-url';
 
 /**
- * Runs a batch Bundle: each entry on its own against ctx.store (no shared transaction), in the submitted
- * order. A failed entry answers its status and OperationOutcome in entry.response; the others still run.
+ * Runs a batch Bundle: each entry on its own (no shared transaction), in the submitted order, under its
+ * own context (entryContext: the batch's store and caller, one level deeper) and the router's decision on
+ * it, taken before anything is read or written for it. A failed or refused entry answers its status and
+ * OperationOutcome in entry.response; the others still run.
  * References between entries are left alone, as R4 says a batch must not depend on them.
  * Once the response reaches maxBundleResponseBytes, the read that went past it and every later entry
  * answer 413 without being kept (or run), so a few kilobytes of batch cannot ask for gigabytes of answer.
  */
-export async function runBatch(ctx: ServerContext, plan: BundlePlan, dispatch: FhirHandler): Promise<Bundle> {
+export async function runBatch(ctx: RequestContext, plan: BundlePlan, router: EntryRouter): Promise<Bundle> {
   const entries: BundleEntry[] = [];
   const budget = new ResponseBudget(ctx.config.maxBundleResponseBytes);
   let spent = false;
   let started = performance.now();
+  const entryCtx = entryContext(ctx);
   for (const entry of plan.entries) {
     // Each entry may be a search of a thousand resources: other clients' requests go in between.
     if (entries.length > 0) await yieldToEventLoop(started);
@@ -37,8 +39,9 @@ export async function runBatch(ctx: ServerContext, plan: BundlePlan, dispatch: F
       continue;
     }
     try {
-      await resolveConditionalReferences(ctx, ctx.store, entry);
-      const response = await runEntry(ctx, entry, ctx.store, dispatch);
+      const allowed = decideEntry(entryCtx, entry, router);
+      await resolveConditionalReferences(entryCtx, entryCtx.store, entry);
+      const response = await runEntry(entryCtx, entry, allowed);
       if (!budget.take(entry, response)) {
         spent = true;
         if (entry.method === 'GET' || entry.method === 'HEAD') {

@@ -1,8 +1,7 @@
 import { FhirError, issue } from '../../kernel/errors';
-import type { FhirStore } from '../../store/store';
-import type { FhirHandler } from '../rest/handler';
 import type { FhirRequest, FhirResponse } from '../rest/fhir-request';
-import type { ServerContext } from '../rest/server-context';
+import type { RequestContext } from '../rest/request-context';
+import type { AllowedRequest, FhirRouter } from '../rest/router';
 import type { PlannedEntry } from './bundle-plan';
 import { entryLabel } from './bundle-plan';
 
@@ -33,19 +32,30 @@ export function nameEntry(entry: PlannedEntry, error: FhirError): FhirError {
   return new FhirError(error.status, issues);
 }
 
+/** What a Bundle runner needs of the router: the decision on each entry (which also binds it to its route). */
+export type EntryRouter = Pick<FhirRouter, 'decide'>;
+
 /**
- * Runs one entry through the router. A response with an error status counts as a failure too, so a handler
- * that answers instead of throwing cannot let a transaction commit half of what was asked.
+ * The router's decision on one entry, under the entry's own context: its route, and whether the caller may
+ * do it. Taken before anything is read or written for the entry; a refusal names the entry.
  */
-export async function runEntry(
-  ctx: ServerContext,
-  entry: PlannedEntry,
-  store: FhirStore,
-  dispatch: FhirHandler,
-): Promise<FhirResponse> {
+export function decideEntry(ctx: RequestContext, entry: PlannedEntry, router: EntryRouter): AllowedRequest {
+  try {
+    return router.decide(ctx, toRequest(entry));
+  } catch (e) {
+    if (e instanceof FhirError) throw nameEntry(entry, e);
+    throw e;
+  }
+}
+
+/**
+ * Runs one decided entry. A response with an error status counts as a failure too, so a handler that
+ * answers instead of throwing cannot let a transaction commit half of what was asked.
+ */
+export async function runEntry(ctx: RequestContext, entry: PlannedEntry, allowed: AllowedRequest): Promise<FhirResponse> {
   let response: FhirResponse;
   try {
-    response = await dispatch(ctx, toRequest(entry), store);
+    response = await allowed.run(ctx, toRequest(entry));
   } catch (e) {
     if (e instanceof FhirError) throw nameEntry(entry, e);
     throw e;

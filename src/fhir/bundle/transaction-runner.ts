@@ -2,13 +2,14 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { FhirError, issue } from '../../kernel/errors';
 import type { FhirStore } from '../../store/store';
 import type { FhirResponse } from '../rest/fhir-request';
-import type { FhirHandler } from '../rest/handler';
+import { entryContext, type RequestContext } from '../rest/request-context';
+import type { AllowedRequest } from '../rest/router';
 import type { ServerContext } from '../rest/server-context';
 import type { BundlePlan, PlannedEntry } from './bundle-plan';
 import { entryLabel, transactionOrder } from './bundle-plan';
 import { successEntry } from './bundle-response';
 import { resolveConditionalReferences } from './conditional-references';
-import { nameEntry, runEntry } from './entry-request';
+import { decideEntry, nameEntry, runEntry, type EntryRouter } from './entry-request';
 import { findMatches } from './find-matches';
 import { ResponseBudget, responseTooLarge } from './response-budget';
 import type { IdentityMap } from './reference-rewrite';
@@ -84,7 +85,7 @@ function checkOverlap(entries: PlannedEntry[], identities: IdentityMap): void {
 }
 
 /** The create handler takes its id from ctx.ids: hand it the one already written into references. */
-function withId(ctx: ServerContext, id: string | undefined): ServerContext {
+function withId(ctx: RequestContext, id: string | undefined): RequestContext {
   return id === undefined ? ctx : { ...ctx, ids: { next: () => id } };
 }
 
@@ -139,8 +140,11 @@ async function runInOrder(entries: PlannedEntry[], run: (entry: PlannedEntry) =>
  * Runs a transaction Bundle inside ONE store transaction: either every entry is written or none is.
  * Order (R4 http.html#trules): DELETE, POST, PUT/PATCH, GET/HEAD; the response keeps the submitted order.
  * A response that would go past maxBundleResponseBytes fails the whole transaction with 413.
+ * Every entry is decided (its route, and whether the caller may do it) before the store transaction opens:
+ * one refused entry refuses the transaction with nothing read or written. Entries then run under their own
+ * context (entryContext: the transaction view as store, the same caller, one level deeper).
  */
-export async function runTransaction(ctx: ServerContext, plan: BundlePlan, dispatch: FhirHandler): Promise<Bundle> {
+export async function runTransaction(ctx: RequestContext, plan: BundlePlan, router: EntryRouter): Promise<Bundle> {
   if (!ctx.store.supportsTransactions) {
     throw new FhirError(501, [issue('not-supported', `The ${ctx.store.backend} store cannot run all-or-nothing transactions; nothing was written. Send a batch Bundle instead.`, 'Bundle.type')]);
   }
@@ -151,20 +155,24 @@ export async function runTransaction(ctx: ServerContext, plan: BundlePlan, dispa
     if (!budget.take(entry, response)) throw responseTooLarge(budget.limit, 'Transaction not applied');
     return response;
   };
+  const ordered = transactionOrder(plan.entries);
+  const decided = entryContext(ctx);
+  const allowed = new Map<number, AllowedRequest>(ordered.map((entry) => [entry.index, decideEntry(decided, entry, router)]));
+  const run = (entryCtx: RequestContext, entry: PlannedEntry) => runEntry(entryCtx, entry, allowed.get(entry.index) as AllowedRequest);
   await ctx.store.transaction(async (tx) => {
-    const ordered = transactionOrder(plan.entries);
-    await runInOrder(ordered.filter((e) => e.method === 'DELETE'), async (entry) => counted(entry, await runEntry(ctx, entry, tx, dispatch)), responses);
+    const entryCtx = entryContext(ctx, tx);
+    await runInOrder(ordered.filter((e) => e.method === 'DELETE'), async (entry) => counted(entry, await run(entryCtx, entry)), responses);
     const rest = ordered.filter((e) => e.method !== 'DELETE');
-    const { identities, assigned } = await resolveIdentities(ctx, tx, rest);
+    const { identities, assigned } = await resolveIdentities(entryCtx, tx, rest);
     checkOverlap(ordered, identities);
     for (const entry of rest) {
       rewriteEntryQuery(entry, identities);
       rewriteEntryReferences(entry, identities);
-      await resolveConditionalReferences(ctx, tx, entry);
+      await resolveConditionalReferences(entryCtx, tx, entry);
     }
     await runInOrder(rest, async (entry) => {
       const id = assigned.get(entry.index);
-      const response = await runEntry(withId(ctx, id), entry, tx, dispatch);
+      const response = await run(withId(entryCtx, id), entry);
       checkAssigned(entry, response, id);
       return counted(entry, response);
     }, responses);

@@ -21,10 +21,10 @@ export interface OperationRouteOptions {
  */
 export function operationRoute(definitionUrl: string, handler: RouteHandler, options: OperationRouteOptions = {}): RouteHandler {
   const operation = `$${definitionUrl.slice(definitionUrl.lastIndexOf('/') + 1).replace(/^[A-Z][A-Za-z]*-/, '')}`;
-  return (ctx, request, store, params) => {
+  return (ctx, request, params) => {
     const body = request.body as Resource | undefined;
     if (options.resourceBody && typeof body === 'object' && body !== null && !Array.isArray(body)) {
-      if (body.resourceType !== 'Parameters' || params.type === 'Parameters') return handler(ctx, request, store, params);
+      if (body.resourceType !== 'Parameters' || params.type === 'Parameters') return handler(ctx, request, params);
     }
     const parameters = body === undefined ? undefined : assertParametersShape(body, operation);
     const definition = ctx.definitions.canonical<OperationDefinition>(definitionUrl);
@@ -35,6 +35,6 @@ export function operationRoute(definitionUrl: string, handler: RouteHandler, opt
         isResourceType: (type) => ctx.definitions.isResourceType(type),
       });
     }
-    return handler(ctx, request, store, params);
+    return handler(ctx, request, params);
   };
 }

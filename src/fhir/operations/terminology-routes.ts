@@ -30,22 +30,22 @@ function validateCodeOutput(result: ValidateCodeResult): Parameters {
 }
 
 export function terminologyRoutes(service: TerminologyService): RouteDefinition[] {
-  const expand: RouteHandler = async (ctx, request, store, params) => {
+  const expand: RouteHandler = async (ctx, request, params) => {
     const input = new OperationInput(request);
     const options = { filter: input.string('filter'), offset: input.integer('offset'), count: input.integer('count') };
-    const vs = await valueSetOf(service, ctx, store, input, params.id);
+    const vs = await valueSetOf(service, ctx, ctx.store, input, params.id);
     return ok(service.expand(vs, options));
   };
 
-  const validateValueSet: RouteHandler = async (ctx, request, store, params) => {
+  const validateValueSet: RouteHandler = async (ctx, request, params) => {
     const input = new OperationInput(request);
-    const vs = await valueSetOf(service, ctx, store, input, params.id);
+    const vs = await valueSetOf(service, ctx, ctx.store, input, params.id);
     const target = typeof vs === 'string' ? { url: vs } : { valueSet: vs };
     const result = service.validateCode({ ...codeInput(input), ...target }, 'ValueSet');
     return ok(validateCodeOutput(result));
   };
 
-  const validateCodeSystem: RouteHandler = async (_ctx, request, _store, params) => {
+  const validateCodeSystem: RouteHandler = async (_ctx, request, params) => {
     const input = new OperationInput(request);
     if (input.resource('codeSystem', 'CodeSystem')) throw badRequest('An inline codeSystem is not supported: name a CodeSystem loaded on the server with url', 'codeSystem');
     let url = input.uri('url');

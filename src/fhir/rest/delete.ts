@@ -8,9 +8,9 @@ import { writeOptions } from './update';
 import { assertUrlId } from './write-body';
 
 /** DELETE [type]/[id]: writes a deletion version (204 with its ETag); deleting nothing is also 204. */
-export const deleteResource: RouteHandler = async (_ctx, request, store, { type, id }) => {
+export const deleteResource: RouteHandler = async (ctx, request, { type, id }) => {
   assertUrlId(id);
-  const record = await store.delete(type, id, writeOptions(request));
+  const record = await ctx.store.delete(type, id, writeOptions(request));
   return { status: 204, headers: record ? versionHeaders(record) : {} };
 };
 
@@ -18,11 +18,11 @@ export const deleteResource: RouteHandler = async (_ctx, request, store, { type,
  * DELETE [type]?criteria: one match is deleted; several are deleted only when config.allowMultipleDelete,
  * else 412. Search and deletions run in one store transaction.
  */
-export const conditionalDelete: RouteHandler = async (ctx, request, store, { type }) => {
+export const conditionalDelete: RouteHandler = async (ctx, request, { type }) => {
   const criteria = request.query.toString();
   if (criteria === '') throw badRequest('DELETE on a type needs search criteria (conditional delete)');
   const batch = ctx.config.maxPageSize;
-  return store.transaction(async (tx: FhirStore): Promise<FhirResponse> => {
+  return ctx.store.transaction(async (tx: FhirStore): Promise<FhirResponse> => {
     let matches = await matchCriteria(ctx, tx, type, criteria, ctx.config.allowMultipleDelete ? batch : 2);
     if (matches.length > 1 && !ctx.config.allowMultipleDelete) {
       throw multipleMatches(`Conditional delete criteria match several ${type} resources (multiple delete is disabled)`);

@@ -11,19 +11,19 @@ import { assertUrlId } from './write-body';
 const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$/;
 
 /** GET _history, [type]/_history and [type]/[id]/_history with _since, _at, _count and _offset paging. */
-export const history: RouteHandler = async (ctx, request, store, { type, id }) => {
+export const history: RouteHandler = async (ctx, request, { type, id }) => {
   if (id !== undefined) assertUrlId(id);
   const { count, offset } = pageOf(ctx, request.query);
   const since = instantParam(request.query, '_since');
   const at = instantParam(request.query, '_at');
-  const page = await store.history({ resourceType: type, id, since, at, count, offset });
+  const page = await ctx.store.history({ resourceType: type, id, since, at, count, offset });
   const path = [type, id, '_history'].filter(Boolean).join('/');
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'history',
     total: page.total,
     link: pageLinks(ctx, path, request.query, { count, offset, hasMore: offset + page.entries.length < page.total }),
-    entry: await Promise.all(page.entries.map(async (r) => historyEntry(ctx, r, await statusOf(store, r, page.entries)))),
+    entry: await Promise.all(page.entries.map(async (r) => historyEntry(ctx, r, await statusOf(ctx.store, r, page.entries)))),
   };
   return { status: 200, headers: {}, body: bundle } satisfies FhirResponse;
 };

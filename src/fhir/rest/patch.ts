@@ -78,7 +78,7 @@ const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve
  * the patch is recomputed on the new version, unless the client named the version with If-Match (412).
  * A patch that changes nothing answers the current version without writing one.
  */
-export const patch: RouteHandler = async (ctx, request, store, params) => {
+export const patch: RouteHandler = async (ctx, request, params) => {
   const kind = patchKind(request);
   if (request.body === undefined) throw badRequest('PATCH needs a body');
   const rawIfMatch = request.headers['if-match'];
@@ -86,7 +86,7 @@ export const patch: RouteHandler = async (ctx, request, store, params) => {
   if (rawIfMatch !== undefined && ifMatch === undefined) throw badRequest(`Invalid If-Match '${rawIfMatch.slice(0, 80)}'`);
   const limits = postedResourceLimits(ctx.config.maxBodyBytes, ctx.config.maxResourceElements);
   for (let attempt = 1; ; attempt++) {
-    const record = await target(ctx, store, params.type, params.id, request.query);
+    const record = await target(ctx, ctx.store, params.type, params.id, request.query);
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== record.versionId) {
       throw preconditionFailed(`If-Match names version ${ifMatch} but ${record.resourceType}/${record.id} is at version ${record.versionId}`);
     }
@@ -97,7 +97,7 @@ export const patch: RouteHandler = async (ctx, request, store, params) => {
     if (unchanged(current, patched)) return writeResponse(ctx, request, record, 200);
     const { resource, warnings } = checkResult(ctx, current, patched);
     try {
-      const { record: written } = await store.update(resource, { ifMatch: record.versionId, method: 'PATCH' });
+      const { record: written } = await ctx.store.update(resource, { ifMatch: record.versionId, method: 'PATCH' });
       return writeResponse(ctx, request, written, 200, warnings.length ? warnings : undefined);
     } catch (err) {
       const raced = err instanceof FhirError && (err.status === 412 || err.status === 409);

@@ -7,9 +7,9 @@ import type { RouteHandler } from './router';
 import { assertUrlId } from './write-body';
 
 /** GET [type]/[id]: 404 unknown, 410 deleted (with the deletion's ETag), 304 under If-None-Match / If-Modified-Since. */
-export const read: RouteHandler = async (ctx, request, store, { type, id }) => {
+export const read: RouteHandler = async (ctx, request, { type, id }) => {
   assertUrlId(id);
-  const record = await store.read(type, id);
+  const record = await ctx.store.read(type, id);
   if (!record) throw notFound(`${type}/${id} is not known`);
   if (record.deleted) throw goneVersion(record);
   return notModified(request, record) ?? readResponse(ctx, request, record);

@@ -1,13 +1,15 @@
 import { loadDefinitions } from '../conformance/definitions';
 import { FhirError } from '../../kernel/errors';
 import type { FhirRequest } from './fhir-request';
-import { createRouterTable, type RouteHandler } from './router';
-import type { ServerContext } from './server-context';
+import { interactionOf } from './interaction';
+import { createRouterTable, type RouteHandler, type RouteMethod } from './router';
+import { OPEN_ACCESS, type AccessPolicy } from './access-policy';
+import type { RequestContext } from './request-context';
 
-const ctx = { definitions: loadDefinitions(), store: {} } as unknown as ServerContext;
+const ctx = { definitions: loadDefinitions(), store: {}, access: OPEN_ACCESS, depth: 0 } as unknown as RequestContext;
 const echo =
   (name: string): RouteHandler =>
-  async (_ctx, _request, _store, params) => ({ status: 200, headers: { route: name, params: JSON.stringify(params) } });
+  async (_ctx, _request, params) => ({ status: 200, headers: { route: name, params: JSON.stringify(params) } });
 const req = (method: FhirRequest['method'], path: string): FhirRequest => ({ method, path, query: new URLSearchParams(), headers: {} });
 
 async function statusOf(promise: Promise<unknown>): Promise<number> {
@@ -47,5 +49,43 @@ describe('router table', () => {
     router.register('GET', ':type/:id', echo('read2'));
     expect((await router.handle(ctx, req('GET', 'Patient/1'))).headers.route).toBe('read2');
     expect(router.routes().filter((r) => r.pattern === ':type/:id')).toHaveLength(1);
+  });
+});
+
+describe('the access decision in the dispatch', () => {
+  it('asks the policy with the route and its captures before the handler, and a refusal runs nothing', async () => {
+    const asked: string[] = [];
+    let ran = 0;
+    const policy: AccessPolicy = {
+      open: false,
+      authorize: (_ctx, route, params) => {
+        asked.push(`${route.interaction} ${route.operation ?? ''} ${JSON.stringify(params)}`);
+        if (params.id === 'hidden') throw new FhirError(403, []);
+      },
+    };
+    const guarded = { ...ctx, access: policy } as RequestContext;
+    const router = createRouterTable();
+    router.register('GET', ':type/:id', async () => ({ status: 200, headers: { ran: String(++ran) } }));
+    router.register('GET', 'Patient/:id/$everything', async () => ({ status: 200, headers: {} }));
+    expect((await router.handle(guarded, req('GET', 'Patient/a'))).status).toBe(200);
+    expect(await statusOf(router.handle(guarded, req('GET', 'Patient/hidden')))).toBe(403);
+    await router.handle(guarded, req('GET', 'Patient/a/$everything'));
+    expect(ran).toBe(1);
+    expect(asked).toEqual(['read  {"type":"Patient","id":"a"}', 'read  {"type":"Patient","id":"hidden"}', 'operation $everything {"id":"a"}']);
+  });
+
+  it('names the R4 interaction of every core route', () => {
+    const of = (method: RouteMethod, pattern: string) => interactionOf(method, pattern);
+    expect([
+      of('GET', 'metadata'), of('GET', ':type/:id'), of('GET', ':type/:id/_history/:vid'), of('POST', ':type'), of('PUT', ':type/:id'),
+      of('PUT', ':type'), of('PATCH', ':type/:id'), of('DELETE', ':type'), of('GET', ':type/:id/_history'), of('GET', ':type/_history'),
+      of('GET', '_history'), of('GET', ':type'), of('POST', ':type/_search'), of('GET', ''), of('POST', '_search'),
+      of('GET', ':type/:id/:target'), of('POST', ''), of('POST', ':type/$validate'),
+    ]).toEqual([
+      'capabilities', 'read', 'vread', 'create', 'update',
+      'update', 'patch', 'delete', 'history-instance', 'history-type',
+      'history-system', 'search-type', 'search-type', 'search-system', 'search-system',
+      'search-type', 'bundle', 'operation',
+    ]);
   });
 });

@@ -1,7 +1,8 @@
-import type { FhirStore } from '../../store/store';
 import { methodNotAllowed, notFound } from '../../kernel/errors';
+import type { AccessRoute } from './access-policy';
 import type { FhirRequest, FhirResponse } from './fhir-request';
-import type { ServerContext } from './server-context';
+import { interactionOf, operationOf } from './interaction';
+import type { RequestContext } from './request-context';
 import { registerCoreRoutes } from './core-routes';
 
 export type RouteMethod = Exclude<FhirRequest['method'], 'HEAD'>;
@@ -9,13 +10,8 @@ export type RouteMethod = Exclude<FhirRequest['method'], 'HEAD'>;
 /** Values captured from the path by a pattern's `:name` segments (`type`, `id`, `vid`, ...). */
 export type RouteParams = Readonly<Record<string, string>>;
 
-/** A FhirHandler that also receives the captured path parameters. */
-export type RouteHandler = (
-  ctx: ServerContext,
-  request: FhirRequest,
-  store: FhirStore,
-  params: RouteParams,
-) => Promise<FhirResponse>;
+/** Serves one route: the request's context (its store is the one to use), the request and the captured values. */
+export type RouteHandler = (ctx: RequestContext, request: FhirRequest, params: RouteParams) => Promise<FhirResponse>;
 
 export interface RouteDefinition {
   method: RouteMethod;
@@ -42,12 +38,18 @@ export interface RouteDefinition {
  * Registering the same method and pattern twice replaces the handler. HEAD is served by the GET route.
  * A path matched by some pattern under another method answers 405; a path matched by none answers 404.
  *
- * `handle(ctx, request, store?)` runs the route with `store` (default ctx.store); the Bundle processor
- * passes its transaction view there.
+ * The one door: `handle(ctx, request)` matches the route, asks `ctx.access` (the AccessPolicy) and only
+ * then runs the route with `ctx`, whose store is the one to use. `decide` is the first half on its own, for
+ * Bundle runners that must know every entry is allowed before they touch the store for it.
  */
 export interface FhirRouter {
   register(method: RouteMethod, pattern: string, handler: RouteHandler): void;
-  handle(ctx: ServerContext, request: FhirRequest, store?: FhirStore): Promise<FhirResponse>;
+  /** Matches the request to its route and asks the access policy: throws 404/405 or the refusal, runs nothing. */
+  decide(ctx: RequestContext, request: FhirRequest): AllowedRequest;
+  /** decide, then run the route. */
+  handle(ctx: RequestContext, request: FhirRequest): Promise<FhirResponse>;
+  /** A registered route as the access policy sees it (what the HTTP fast paths decide with). */
+  route(method: RouteMethod, pattern: string): AccessRoute | undefined;
   /** Every registered route, for the CapabilityStatement (so it advertises what really exists). */
   routes(): readonly RouteDefinition[];
 }
@@ -59,9 +61,31 @@ export interface RouterOptions {
   core?: boolean;
 }
 
+/** A request the access policy allowed, bound to its route. */
+export interface AllowedRequest {
+  /**
+   * Runs the route. `ctx` and `request` are the ones decided on, or what they became since: a transaction
+   * entry runs on the transaction view, with its references rewritten.
+   */
+  run(ctx: RequestContext, request: FhirRequest): Promise<FhirResponse>;
+}
+
 interface CompiledRoute extends RouteDefinition {
+  interaction: AccessRoute['interaction'];
+  operation?: string;
   segments: string[];
   literals: number;
+}
+
+class Allowed implements AllowedRequest {
+  constructor(
+    private readonly route: CompiledRoute,
+    private readonly params: RouteParams,
+  ) {}
+
+  run(ctx: RequestContext, request: FhirRequest): Promise<FhirResponse> {
+    return this.route.handler(ctx, request, this.params);
+  }
 }
 
 /** Known resource types are checked against the context's definitions at dispatch time. */
@@ -72,13 +96,14 @@ export function createRouterTable(): FhirRouter {
     const segments = pattern === '' ? [] : pattern.split('/');
     const literals = segments.filter((s) => !s.startsWith(':')).length;
     const existing = table.findIndex((r) => r.method === method && r.pattern === pattern);
-    const route = { method, pattern, handler, segments, literals };
+    const operation = operationOf(pattern);
+    const route: CompiledRoute = { method, pattern, handler, interaction: interactionOf(method, pattern), ...(operation ? { operation } : {}), segments, literals };
     if (existing >= 0) table[existing] = route;
     else table.push(route);
     table.sort((a, b) => b.literals - a.literals);
   };
 
-  const match = (ctx: ServerContext, route: CompiledRoute, parts: string[]): Record<string, string> | undefined => {
+  const match = (ctx: RequestContext, route: CompiledRoute, parts: string[]): Record<string, string> | undefined => {
     if (route.segments.length !== parts.length) return undefined;
     const params: Record<string, string> = {};
     for (let i = 0; i < parts.length; i++) {
@@ -96,25 +121,32 @@ export function createRouterTable(): FhirRouter {
     return params;
   };
 
+  const decide = (ctx: RequestContext, request: FhirRequest): AllowedRequest => {
+    const path = request.path.replace(/^\/+|\/+$/g, '');
+    const parts = path === '' ? [] : path.split('/').map(safeDecode);
+    const method: RouteMethod = request.method === 'HEAD' ? 'GET' : request.method;
+    let pathKnown = false;
+    for (const route of table) {
+      const params = match(ctx, route, parts);
+      if (!params) continue;
+      if (route.method !== method) {
+        pathKnown = true;
+        continue;
+      }
+      ctx.access.authorize(ctx, route, params);
+      return new Allowed(route, params);
+    }
+    if (pathKnown) throw methodNotAllowed(`${request.method} is not supported on '${path}'`);
+    throw notFound(`No route for ${request.method} '${path}'`);
+  };
+
   return {
     register,
     routes: () => table.map(({ method, pattern, handler }) => ({ method, pattern, handler })),
-    async handle(ctx, request, store = ctx.store) {
-      const path = request.path.replace(/^\/+|\/+$/g, '');
-      const parts = path === '' ? [] : path.split('/').map(safeDecode);
-      const method: RouteMethod = request.method === 'HEAD' ? 'GET' : request.method;
-      let pathKnown = false;
-      for (const route of table) {
-        const params = match(ctx, route, parts);
-        if (!params) continue;
-        if (route.method !== method) {
-          pathKnown = true;
-          continue;
-        }
-        return route.handler(ctx, request, store, params);
-      }
-      if (pathKnown) throw methodNotAllowed(`${request.method} is not supported on '${path}'`);
-      throw notFound(`No route for ${request.method} '${path}'`);
+    route: (method, pattern) => table.find((r) => r.method === method && r.pattern === pattern),
+    decide,
+    async handle(ctx, request) {
+      return decide(ctx, request).run(ctx, request);
     },
   };
 }

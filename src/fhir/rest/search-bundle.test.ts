@@ -71,7 +71,7 @@ describe('raw searchset assembly', () => {
   });
 
   it('the search route answers raw text for whole resources and objects for a _summary subset', async () => {
-    const get = (qs: string) => server.router.handle(server.ctx, { method: 'GET', path: 'Patient', query: new URLSearchParams(qs), headers: {} });
+    const get = (qs: string) => server.router.handle(server.requestContext(), { method: 'GET', path: 'Patient', query: new URLSearchParams(qs), headers: {} });
     const whole = await get('_count=5');
     expect(whole.rawBody).toBeDefined();
     expect(JSON.parse(whole.rawBody!)).toEqual(JSON.parse(JSON.stringify(whole.body)));

@@ -1,33 +1,33 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { badRequest, FhirError, issue, operationOutcome } from '../../kernel/errors';
-import type { FhirStore } from '../../store/store';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { CURSOR_PARAM, decodePageToken, searchFingerprint } from './page-token';
 import { rawSearchsetResponse, searchsetBundle, type SearchsetParts } from './search-bundle';
 import { searchLinks, withoutParameters } from './search-links';
 import type { RouteHandler } from './router';
 import { parseSearch } from './search-parsing';
+import type { RequestContext } from './request-context';
 import type { ServerContext } from './server-context';
 import { applySubsetting, parseSubsetting, type Subsetting } from './summary';
 import { assertUrlId } from './write-body';
 
 /** GET [type]?... and POST [type]/_search (form parameters merged with the query). */
-export const typeSearch: RouteHandler = (ctx, request, store, { type }) =>
-  runSearch(ctx, request, store, type, searchQuery(request), type);
+export const typeSearch: RouteHandler = (ctx, request, { type }) =>
+  runSearch(ctx, request, type, searchQuery(request), type);
 
 /** GET ?_type=A,B&... and POST _search at the base. */
-export const systemSearch: RouteHandler = (ctx, request, store) =>
-  runSearch(ctx, request, store, undefined, searchQuery(request), '');
+export const systemSearch: RouteHandler = (ctx, request) =>
+  runSearch(ctx, request, undefined, searchQuery(request), '');
 
 /** GET Patient/[id]/[type]: a type search restricted to the patient's compartment. */
-export const compartmentSearch: RouteHandler = async (ctx, request, store, { type, id, target }) => {
+export const compartmentSearch: RouteHandler = async (ctx, request, { type, id, target }) => {
   assertUrlId(id);
   if (type !== 'Patient') throw badRequest(`Only the Patient compartment is supported, not '${type}'`);
   const inCompartment = ctx.definitions.patientCompartment.resource?.some((r) => r.code === target && (r.param?.length ?? 0) > 0);
   if (!ctx.definitions.isResourceType(target) || !inCompartment) {
     throw badRequest(`'${target}' is not a resource type of the Patient compartment`);
   }
-  return runSearch(ctx, request, store, target, searchQuery(request), `${type}/${id}/${target}`, { resourceType: type, id });
+  return runSearch(ctx, request, target, searchQuery(request), `${type}/${id}/${target}`, { resourceType: type, id });
 };
 
 function searchQuery(request: FhirRequest): URLSearchParams {
@@ -45,9 +45,8 @@ function strictHandling(ctx: ServerContext, request: FhirRequest): boolean {
 }
 
 async function runSearch(
-  ctx: ServerContext,
+  ctx: RequestContext,
   request: FhirRequest,
-  store: FhirStore,
   type: string | undefined,
   query: URLSearchParams,
   path: string,
@@ -71,7 +70,7 @@ async function runSearch(
     searchRequest.count = 0;
     searchRequest.total = 'accurate';
   }
-  const result = await store.search(searchRequest);
+  const result = await ctx.store.search(searchRequest);
   const issues: OperationOutcomeIssue[] = [
     ...parsed.unknown.map((p) => issue('not-supported', `Unknown or unsupported search parameter '${p}' was ignored`, undefined, 'warning')),
     ...(result.warnings ?? []).map((w) => issue('informational', w, undefined, 'warning')),

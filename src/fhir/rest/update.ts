@@ -10,11 +10,11 @@ import { assertUrlId, checkWriteBody } from './write-body';
 import { enforceRequiredProfiles } from '../validation/profile-required';
 
 /** PUT [type]/[id]: update, or update-as-create with the client's id; If-Match → 412 on a stale version. */
-export const update: RouteHandler = async (ctx, request, store, { type, id }) => {
+export const update: RouteHandler = async (ctx, request, { type, id }) => {
   assertUrlId(id);
   const { resource, warnings } = checkWriteBody(ctx, request.body, type, id);
   warnings.push(...enforceRequiredProfiles(ctx, resource));
-  const { record, created } = await store.update(resource as Resource & { id: string }, writeOptions(request));
+  const { record, created } = await ctx.store.update(resource as Resource & { id: string }, writeOptions(request));
   return writeResponse(ctx, request, record, created ? 201 : 200, warnings);
 };
 
@@ -22,12 +22,12 @@ export const update: RouteHandler = async (ctx, request, store, { type, id }) =>
  * PUT [type]?criteria (R4 conditional update), in one store transaction: no match creates (with the body's
  * id if any, else a server id), one match updates it (a body id must name it), several answer 412.
  */
-export const conditionalUpdate: RouteHandler = async (ctx, request, store, { type }) => {
+export const conditionalUpdate: RouteHandler = async (ctx, request, { type }) => {
   const criteria = request.query.toString();
   if (criteria === '') throw badRequest('PUT on a type needs search criteria (conditional update) or an id in the URL');
   const { resource, warnings } = checkWriteBody(ctx, request.body, type, undefined);
   warnings.push(...enforceRequiredProfiles(ctx, resource));
-  return store.transaction(async (tx: FhirStore) => {
+  return ctx.store.transaction(async (tx: FhirStore) => {
     const matches = await matchCriteria(ctx, tx, type, criteria, 2);
     if (matches.length > 1) throw multipleMatches(`Conditional update criteria match several ${type} resources`);
     let id = resource.id;

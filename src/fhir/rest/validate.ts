@@ -77,7 +77,7 @@ function contentIssues(resource: unknown, type: string, validate: (r: unknown) =
   return duplicate ? [duplicate, ...validate(resource)] : validate(resource);
 }
 
-const validateOperation: RouteHandler = async (ctx, request, store, params: RouteParams) => {
+const validateOperation: RouteHandler = async (ctx, request, params: RouteParams) => {
   const { type, id } = params;
   if (id !== undefined && !ID_PATTERN.test(id)) throw badRequest(`Invalid id '${id.slice(0, 80)}'`);
   const input = readInput(request, type);
@@ -89,7 +89,7 @@ const validateOperation: RouteHandler = async (ctx, request, store, params: Rout
 
   if (input.mode === 'delete') {
     if (id === undefined) throw badRequest('Mode delete needs an instance: use [type]/[id]/$validate');
-    const record = await store.read(type, id);
+    const record = await ctx.store.read(type, id);
     if (!record || record.deleted) return outcome([issue('not-found', `${type}/${id} does not exist: there is nothing to delete`)]);
     return outcome([]);
   }
@@ -99,7 +99,7 @@ const validateOperation: RouteHandler = async (ctx, request, store, params: Rout
   let resource = input.resource;
   if (resource === undefined) {
     if (id === undefined || input.mode !== undefined) throw badRequest('A resource to validate is required');
-    const record = await store.read(type, id);
+    const record = await ctx.store.read(type, id);
     if (!record || record.deleted) throw new FhirError(record ? 410 : 404, [issue(record ? 'deleted' : 'not-found', `${type}/${id} does not exist`)]);
     resource = record.resource;
   }

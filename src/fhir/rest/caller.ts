@@ -1,0 +1,23 @@
+/**
+ * Who a request comes from, as authorization will know it: the shape of a SMART on FHIR access token's
+ * context (client, user, patient in context, granted scopes) plus the purpose of use the caller states.
+ * Only plain values: deciding what a caller may do is the AccessPolicy's job, not the caller's.
+ */
+export interface Caller {
+  /** OAuth client_id of the application; absent when no client was identified. */
+  readonly clientId?: string;
+  /** The signed-in user as a FHIR reference (SMART `fhirUser`: `Practitioner/123`, `Patient/456`). */
+  readonly user?: string;
+  /** Id of the Patient in context (SMART launch context `patient`). */
+  readonly patient?: string;
+  /** Granted scopes, as the token lists them (`patient/Observation.rs`, `user/*.cruds`, `openid`...). */
+  readonly scopes: readonly string[];
+  /** Purpose-of-use codes the caller states (HL7 v3 PurposeOfUse: `TREAT`, `ETREAT` for break-the-glass...). */
+  readonly purposeOfUse: readonly string[];
+}
+
+/**
+ * The caller of every request while the API is open (no authentication yet): nobody identified, nothing
+ * granted. The open access policy lets it do everything; any other policy sees an anonymous caller.
+ */
+export const ANONYMOUS_CALLER: Caller = Object.freeze({ scopes: Object.freeze([]), purposeOfUse: Object.freeze([]) });
