@@ -64,7 +64,7 @@ async function child(mode: 'on' | 'off'): Promise<RunResult> {
       new BodyBudgetScan(budget).feed(buffers.get(text)!);
       scanMs += performance.now() - t;
     }
-    return app.router.handle(app.ctx, {
+    return app.handle({
       method: 'POST',
       path: '',
       query: new URLSearchParams(),
@@ -87,7 +87,7 @@ async function child(mode: 'on' | 'off'): Promise<RunResult> {
     }
   }
   const ingest = process.cpuUsage(ingestStart);
-  const get = (path: string, query = '') => app.router.handle(app.ctx, { method: 'GET', path, query: new URLSearchParams(query), headers: {} });
+  const get = (path: string, query = '') => app.handle({ method: 'GET', path, query: new URLSearchParams(query), headers: {} });
   const readStart = process.cpuUsage();
   let reads = 0;
   for (let round = 0; round < 5; round++) {
