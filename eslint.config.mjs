@@ -35,7 +35,7 @@ export default tseslint.config(
         {
           paths: [{ name: 'express', message: 'Only src/http imports express.' }],
           patterns: [
-            { group: ['**/imaging/**', '**/identity/**', '**/http/**', '**/cli/**', '**/app'], message: 'src/fhir must not depend on a domain, the transport or the composition root.' },
+            { group: ['**/imaging/**', '**/identity/**', '**/auth/**', '**/http/**', '**/cli/**', '**/app'], message: 'src/fhir must not depend on a domain, the transport or the composition root.' },
             OPENS_REQUESTS,
           ],
         },
@@ -43,8 +43,9 @@ export default tseslint.config(
     },
   },
   {
-    // Domains sit beside the engine: they use it, never the transport or the composition root that host them.
-    files: ['src/imaging/**/*.ts', 'src/identity/**/*.ts'],
+    // Domains (imaging, identity, auth) sit beside the engine: they use it, never the transport or the
+    // composition root that host them.
+    files: ['src/imaging/**/*.ts', 'src/identity/**/*.ts', 'src/auth/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
