@@ -62,8 +62,9 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
   });
 
   const budget = new BodyBudget(ctx.config.maxInFlightBodyBytes);
+  const bodyLimits: ScanBudget = { maxEntries: ctx.config.maxBundleEntries, maxResourceValues: ctx.config.maxResourceElements };
   app.use('/fhir', (req: Request, res: Response) => {
-    void handleFhir(ctx, router, req, res, budget);
+    void handleFhir(ctx, router, req, res, budget, bodyLimits);
   });
 
   app.use((req: Request, res: Response) => {
@@ -86,11 +87,14 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
 
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
-function scanBudget(ctx: ServerContext): ScanBudget {
-  return { maxEntries: ctx.config.maxBundleEntries, maxResourceValues: ctx.config.maxResourceElements };
-}
-
-async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, res: Response, budget: BodyBudget): Promise<void> {
+async function handleFhir(
+  ctx: ServerContext,
+  router: FhirRouter,
+  req: Request,
+  res: Response,
+  budget: BodyBudget,
+  bodyLimits: ScanBudget,
+): Promise<void> {
   const url = req.url;
   const q = url.indexOf('?');
   const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
@@ -104,7 +108,7 @@ async function handleFhir(ctx: ServerContext, router: FhirRouter, req: Request, 
       path: (q >= 0 ? url.slice(0, q) : url).replace(/^\/+/, ''),
       query,
       headers: req.headers as Record<string, string | undefined>,
-      body: hasBody ? await readBody(req, ctx.config.maxBodyBytes, reserve(budget, res), scanBudget(ctx)) : undefined,
+      body: hasBody ? await readBody(req, ctx.config.maxBodyBytes, reserve(budget, res), bodyLimits) : undefined,
     };
     const response = await router.handle(openRequestContext(ctx, callerOf(req), res.locals.requestId as string), request);
     if (!pretty && req.method !== 'HEAD' && response.rawBody === undefined && isLargeBundle(response.body)) {
