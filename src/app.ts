@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Resource } from '@medplum/fhirtypes';
+import { createAuthServer } from './auth/auth-server';
 import type { LucarneConfig } from './config/config';
 import { CONFORMANCE_FOLDERS, readConformanceFolders } from './config/conformance-folders';
 import { registerBundlePatchValidate } from './fhir/bundle/register-routes';
@@ -25,6 +26,7 @@ import { terminologySearchResolver } from './fhir/terminology/search-resolver';
 import { TerminologyService } from './fhir/terminology/terminology-service';
 import { monotonicClock, systemClock, type Clock } from './kernel/clock';
 import { FhirError } from './kernel/errors';
+import type { WebRoute } from './kernel/web-route';
 import { uuidGenerator, type IdGenerator } from './kernel/id-generator';
 import { silentLogger } from './kernel/logger';
 import { openEmbeddedStore, openEmbeddedStoreWithWriterThread, type Durability } from './store/embedded/embedded-store';
@@ -32,6 +34,7 @@ import { createEmbeddedSearchIndex } from './store/embedded/search/embedded-sear
 import { openMongoStore } from './store/mongo/mongo-store';
 import { ReadOnlyMemoryStore } from './store/read-only/memory-store';
 import { RoutedStore } from './store/read-only/routed-store';
+import { MemoryStateStore } from './store/state/memory-state-store';
 import type { FhirStore } from './store/store';
 
 export interface CreateAppOptions {
@@ -50,6 +53,8 @@ export interface CreateAppOptions {
 export interface LucarneApp {
   readonly ctx: ServerContext;
   readonly router: FhirRouter;
+  /** The authorization server's plain web endpoints (SMART discovery, OAuth, sign-in), for the HTTP layer. */
+  readonly webRoutes: readonly WebRoute[];
   /** Runs one FHIR interaction as `caller` (default: anonymous); a FhirError becomes its OperationOutcome response. */
   handle(request: FhirRequest, caller?: Caller): Promise<FhirResponse>;
   /** Closes the store. Idempotent. */
@@ -92,10 +97,13 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   }
   const store = withConformanceResources(database, definitions, router, config, clock);
 
+  // Until the durable state stores land, the server's state lives in this process only.
+  const state = new MemoryStateStore(clock);
   const ctx: ServerContext = Object.freeze({
     config,
     definitions,
     store,
+    state,
     access: options.access ?? OPEN_ACCESS,
     validator,
     ids: options.ids ?? uuidGenerator,
@@ -105,10 +113,13 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     writeRules: rules,
   });
 
+  const auth = await createAuthServer({ config, state, store, clock, logger });
+
   let closing: Promise<void> | undefined;
   return {
     ctx,
     router,
+    webRoutes: auth.routes,
     async handle(request, caller = ANONYMOUS_CALLER) {
       try {
         return await router.handle(openRequestContext(ctx, caller, randomUUID()), request);
@@ -118,7 +129,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
       }
     },
     close() {
-      closing ??= store.close();
+      closing ??= Promise.all([store.close(), state.close()]).then(() => undefined);
       return closing;
     },
   };

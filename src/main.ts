@@ -35,7 +35,7 @@ function isLoopback(host: string): boolean {
 /** Starts Lucarne's HTTP server with a ready composition root. Used by `npm start` and `lucarne serve`. */
 export async function startServer(config: LucarneConfig, logger: Logger): Promise<RunningServer> {
   const app = await createApp(config, { logger });
-  const http = createHttpApp(app.ctx, app.router);
+  const http = createHttpApp(app.ctx, app.router, { webRoutes: app.webRoutes });
   const server = createLucarneServer(http, config, logger);
 
   await new Promise<void>((resolve, reject) => {

@@ -17,6 +17,8 @@ import { negotiate } from './negotiate';
 import { readBody } from './read-body';
 import { requestLog } from './request-log';
 import { sendError, sendFhir } from './send';
+import { mountWebRoutes } from './web-routes';
+import type { WebRoute } from '../kernel/web-route';
 import { isLargeBundle, sendBundleStreamed } from './send-bundle';
 
 const FHIR_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -27,7 +29,12 @@ const FHIR_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
  * request needs: request id + log, CORS when configured, gzip; bodies are read and parsed here (see
  * read-body.ts), only for methods that carry one.
  */
-export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.Express {
+export interface HttpAppOptions {
+  /** Plain web endpoints of the domains (SMART discovery, OAuth, sign-in pages), mounted before /fhir. */
+  webRoutes?: readonly WebRoute[];
+}
+
+export function createHttpApp(ctx: ServerContext, router: FhirRouter, options: HttpAppOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -60,6 +67,8 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter): express.E
       res.status(503).json({ status: 'unavailable' });
     }
   });
+
+  mountWebRoutes(app, options.webRoutes ?? [], ctx.logger);
 
   const budget = new BodyBudget(ctx.config.maxInFlightBodyBytes);
   const bodyLimits: ScanBudget = { maxEntries: ctx.config.maxBundleEntries, maxResourceValues: ctx.config.maxResourceElements };

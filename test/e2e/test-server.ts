@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { MemoryStateStore } from '../../src/store/state/memory-state-store';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type express from 'express';
@@ -98,6 +99,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     config,
     definitions: shared.definitions,
     store,
+    state: new MemoryStateStore(),
     access: options.access ?? OPEN_ACCESS,
     validator: shared.validator,
     ids: sequentialIds('id'),

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { LucarneConfig } from '../../config/config';
 import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/id-generator';
+import type { StateStore } from '../../store/state/state-store';
 import type { FhirStore } from '../../store/store';
 import type { AccessPolicy } from './access-policy';
 import type { Definitions } from '../conformance/definitions';
@@ -18,6 +19,8 @@ export interface ServerContext {
   readonly definitions: Definitions;
   /** The server's store: requests reach it through a RequestContext, after the access decision. */
   readonly store: FhirStore;
+  /** The server's own shared state (OAuth clients, codes, keys...): one for every process on the database. */
+  readonly state: StateStore;
   /** Decides, for every request and every Bundle entry, whether the caller may do it. */
   readonly access: AccessPolicy;
   readonly validator: Validator;
