@@ -25,6 +25,7 @@ import { insWriteRule } from './identity/ins-write-rule';
 import { terminologySearchResolver } from './fhir/terminology/search-resolver';
 import { TerminologyService } from './fhir/terminology/terminology-service';
 import { monotonicClock, systemClock, type Clock } from './kernel/clock';
+import { NO_AUDIT } from './kernel/audit-sink';
 import { FhirError } from './kernel/errors';
 import type { WebRoute } from './kernel/web-route';
 import { uuidGenerator, type IdGenerator } from './kernel/id-generator';
@@ -34,7 +35,7 @@ import { createEmbeddedSearchIndex } from './store/embedded/search/embedded-sear
 import { openMongoStore } from './store/mongo/mongo-store';
 import { ReadOnlyMemoryStore } from './store/read-only/memory-store';
 import { RoutedStore } from './store/read-only/routed-store';
-import { MemoryStateStore } from './store/state/memory-state-store';
+import { openStateStore } from './store/state/open-state-store';
 import type { FhirStore } from './store/store';
 
 export interface CreateAppOptions {
@@ -97,8 +98,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   }
   const store = withConformanceResources(database, definitions, router, config, clock);
 
-  // Until the durable state stores land, the server's state lives in this process only.
-  const state = new MemoryStateStore(clock);
+  const state = await openStateStore(config, clock);
   const ctx: ServerContext = Object.freeze({
     config,
     definitions,
@@ -113,7 +113,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     writeRules: rules,
   });
 
-  const auth = await createAuthServer({ config, state, store, clock, logger });
+  const auth = await createAuthServer({ config, state, store, clock, logger, audit: NO_AUDIT });
 
   let closing: Promise<void> | undefined;
   return {

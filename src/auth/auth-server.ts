@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LucarneConfig } from '../config/config';
+import type { AuditSink } from '../kernel/audit-sink';
 import type { Clock } from '../kernel/clock';
 import type { WebRoute } from '../kernel/web-route';
 import type { StateStore } from '../store/state/state-store';
@@ -13,6 +14,8 @@ export interface AuthDeps {
   readonly store: FhirStore;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where token, sign-in and launch events are recorded. */
+  readonly audit: AuditSink;
 }
 
 /** Lucarne's SMART on FHIR authorization server, as the composition root mounts it. */

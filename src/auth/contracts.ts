@@ -120,3 +120,26 @@ export interface UpstreamSignIn {
   /** Completes the sign-in from the callback's query: verifies the id_token (issuer JWKS, nonce) and finds the Practitioner. */
   complete(callbackQuery: URLSearchParams, redirectUri: string, nonce: string): Promise<AuthenticatedUser>;
 }
+
+/** A successful token response (RFC 6749 §5.1 plus the SMART launch context fields). */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+  readonly scope: string;
+  readonly refresh_token?: string;
+  readonly id_token?: string;
+  readonly patient?: string;
+  readonly encounter?: string;
+  readonly fhirContext?: readonly object[];
+  readonly need_patient_banner?: boolean;
+}
+
+/**
+ * One grant type of the token endpoint (`authorization_code`, `refresh_token`, `client_credentials`): given
+ * the authenticated client and the form, the token response, or an OAuthError.
+ */
+export interface GrantHandler {
+  readonly grantType: string;
+  grant(client: RegisteredClient, form: URLSearchParams, request: WebRequest): Promise<TokenResponse>;
+}
