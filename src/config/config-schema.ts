@@ -191,6 +191,93 @@ export const settingsSchema = {
     description:
       'Profiles that resources of a type must conform to on create and update, as Type=url entries (comma separated in the environment); a failing resource answers 422 with every issue.',
   },
+  auth: {
+    type: 'string',
+    enum: ['smart', 'open'],
+    default: 'smart',
+    'x-env': 'LUCARNE_AUTH',
+    description:
+      'smart: every FHIR request needs a SMART on FHIR access token (the default). open: anyone who reaches the port may read and change everything; the server logs a warning at every start. For local trials only.',
+  },
+  accessTokenSeconds: {
+    type: 'integer',
+    minimum: 60,
+    maximum: 3600,
+    default: 900,
+    'x-env': 'LUCARNE_ACCESS_TOKEN_SECONDS',
+    description: 'Lifetime of the access tokens the server issues, in seconds (at most one hour).',
+  },
+  signingKeyRotationHours: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 8760,
+    default: 720,
+    'x-env': 'LUCARNE_SIGNING_KEY_ROTATION_HOURS',
+    description: 'Age at which the token signing key is replaced by a new one; retired keys stay in the JWKS until the tokens they signed have expired.',
+  },
+  refreshTokenDays: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 365,
+    default: 30,
+    'x-env': 'LUCARNE_REFRESH_TOKEN_DAYS',
+    description: 'Lifetime of an offline_access refresh-token family, in days (an online_access one ends with the sign-in session).',
+  },
+  sessionMinutes: {
+    type: 'integer',
+    minimum: 5,
+    maximum: 1440,
+    default: 480,
+    'x-env': 'LUCARNE_SESSION_MINUTES',
+    description: 'Lifetime of a sign-in session at the authorization server, in minutes.',
+  },
+  signInMaxFailures: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+    default: 5,
+    'x-env': 'LUCARNE_SIGN_IN_MAX_FAILURES',
+    description: 'Failed password sign-ins after which an account is locked, and after which a client address is slowed down.',
+  },
+  signInLockoutMinutes: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 1440,
+    default: 15,
+    'x-env': 'LUCARNE_SIGN_IN_LOCKOUT_MINUTES',
+    description: 'How long an account stays locked after too many failed sign-ins.',
+  },
+  oidcIssuer: {
+    type: 'string',
+    format: 'uri',
+    'x-env': 'LUCARNE_OIDC_ISSUER',
+    description: 'Issuer URL of an upstream OpenID Connect provider for professionals (the national professional identity provider, say); unset: local accounts only.',
+  },
+  oidcClientId: {
+    type: 'string',
+    minLength: 1,
+    'x-env': 'LUCARNE_OIDC_CLIENT_ID',
+    description: 'Lucarne\'s client id at the upstream OpenID Connect provider.',
+  },
+  oidcClientSecret: {
+    type: 'string',
+    minLength: 1,
+    'x-env': 'LUCARNE_OIDC_CLIENT_SECRET',
+    description: 'Lucarne\'s client secret at the upstream OpenID Connect provider (client_secret_basic).',
+  },
+  oidcRppsClaim: {
+    type: 'string',
+    minLength: 1,
+    default: 'SubjectNameID',
+    'x-env': 'LUCARNE_OIDC_RPPS_CLAIM',
+    description: 'The id_token or userinfo claim that holds the professional\'s RPPS number, by which their Practitioner is found (identifier system urn:oid:1.2.250.1.71.4.2.1).',
+  },
+  breakTheGlassOverridesConsent: {
+    type: 'boolean',
+    default: false,
+    'x-env': 'LUCARNE_BREAK_THE_GLASS_OVERRIDES_CONSENT',
+    description: 'Whether a break-the-glass access (purpose of use ETREAT with a stated reason) also sees what a patient\'s consent hides from a professional; it is always audited and shown to the patient.',
+  },
 } as const satisfies Record<string, SettingSchema>;
 
 export type SettingName = keyof typeof settingsSchema;
@@ -200,7 +287,7 @@ export const configSchema = {
   $id: 'https://lucarne.invalid/schemas/config.json',
   type: 'object',
   additionalProperties: false,
-  // baseUrl is derived from port when absent, so only an invalid port can leave it unset.
-  required: Object.keys(settingsSchema).filter((k) => k !== 'mongodbUrl' && k !== 'baseUrl'),
+  // Settings without a default are optional (baseUrl is derived from port when absent).
+  required: Object.keys(settingsSchema).filter((k) => 'default' in settingsSchema[k as SettingName]),
   properties: settingsSchema,
 } as const;

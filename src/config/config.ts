@@ -46,4 +46,25 @@ export interface LucarneConfig {
   searchHandling: 'lenient' | 'strict';
   /** Type=url entries: profiles required on write for that type (LUCARNE_REQUIRED_PROFILES, comma separated). */
   requiredProfiles?: string[];
+  /** smart: SMART on FHIR tokens required (default); open: no authorization, warned at every start (LUCARNE_AUTH). */
+  auth: 'smart' | 'open';
+  /** Access-token lifetime in seconds, at most 3600 (LUCARNE_ACCESS_TOKEN_SECONDS, default 900). */
+  accessTokenSeconds: number;
+  /** Age in hours at which the signing key is rotated (LUCARNE_SIGNING_KEY_ROTATION_HOURS, default 720). */
+  signingKeyRotationHours: number;
+  /** Lifetime of an offline refresh-token family in days (LUCARNE_REFRESH_TOKEN_DAYS, default 30). */
+  refreshTokenDays: number;
+  /** Sign-in session lifetime at the authorization server (LUCARNE_SESSION_MINUTES, default 480). */
+  sessionMinutes: number;
+  /** Failed sign-ins before an account locks, and how long it stays locked (LUCARNE_SIGN_IN_*). */
+  signInMaxFailures: number;
+  signInLockoutMinutes: number;
+  /** Upstream OpenID Connect provider for professionals (LUCARNE_OIDC_*); unset: local accounts only. */
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  oidcClientSecret?: string;
+  /** Claim holding the professional's RPPS number (LUCARNE_OIDC_RPPS_CLAIM, default SubjectNameID). */
+  oidcRppsClaim: string;
+  /** Whether break-the-glass also overrides the patient's consent (LUCARNE_BREAK_THE_GLASS_OVERRIDES_CONSENT). */
+  breakTheGlassOverridesConsent: boolean;
 }

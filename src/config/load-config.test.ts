@@ -54,8 +54,23 @@ describe('loadConfig', () => {
       keepAliveTimeoutMs: 65000,
       searchHandling: 'lenient',
       requiredProfiles: [],
+      auth: 'smart',
+      accessTokenSeconds: 900,
+      signingKeyRotationHours: 720,
+      refreshTokenDays: 30,
+      sessionMinutes: 480,
+      signInMaxFailures: 5,
+      signInLockoutMinutes: 15,
+      oidcRppsClaim: 'SubjectNameID',
+      breakTheGlassOverridesConsent: false,
     });
     expect(config.mongodbUrl).toBeUndefined();
+    expect(config.oidcIssuer).toBeUndefined();
+  });
+
+  it('refuses an access-token lifetime over one hour and an unknown auth mode', () => {
+    expect(problemsOf(() => loadConfig({ env: { LUCARNE_ACCESS_TOKEN_SECONDS: '7200' } }))[0]).toMatch(/^LUCARNE_ACCESS_TOKEN_SECONDS: must be <= 3600/);
+    expect(problemsOf(() => loadConfig({ env: { LUCARNE_AUTH: 'none' } }))[0]).toBe('LUCARNE_AUTH: must be one of smart, open (got "none")');
   });
 
   it('converts environment strings to the schema types', () => {
