@@ -14,6 +14,14 @@ export interface Caller {
   readonly scopes: readonly string[];
   /** Purpose-of-use codes the caller states (HL7 v3 PurposeOfUse: `TREAT`, `ETREAT` for break-the-glass...). */
   readonly purposeOfUse: readonly string[];
+  /** The access token's id (`jti`): page tokens are bound to it, the audit names it. */
+  readonly tokenId?: string;
+  /** The signed-in user's subject at the identity provider (`local:alice`, `oidc:<iss>#<sub>`). */
+  readonly subject?: string;
+  /** The EHR client that launched the app, when the token comes from an EHR launch. */
+  readonly launchedBy?: string;
+  /** The stated reason of a break-the-glass access (purpose of use ETREAT). */
+  readonly breakTheGlassReason?: string;
 }
 
 /**
