@@ -143,3 +143,29 @@ export interface GrantHandler {
   readonly grantType: string;
   grant(client: RegisteredClient, form: URLSearchParams, request: WebRequest): Promise<TokenResponse>;
 }
+
+/** The claims of an access token this server issued, once its signature, issuer, audience and lifetime are checked. */
+export interface VerifiedToken extends TokenGrant {
+  readonly jti: string;
+  /** Epoch seconds. */
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * Checks an access token (signature by a known `kid`, ES256 only, `iss`, `aud`, `exp`, not revoked):
+ * the token's claims, or undefined for any token that is not good. Introspection and the bearer
+ * authentication of FHIR requests both use it.
+ */
+export interface TokenVerifier {
+  verify(token: string): Promise<VerifiedToken | undefined>;
+}
+
+/** Revoked access tokens and refresh-token families, in the state store so that every process sees them. */
+export interface TokenRevocations {
+  /** Revokes one access token until it would have expired anyway (epoch seconds). */
+  revokeToken(jti: string, expiresAt: number): Promise<void>;
+  /** Revokes a refresh-token family: its refresh tokens and every access token issued from it. */
+  revokeFamily(family: string): Promise<void>;
+  isRevoked(token: Pick<VerifiedToken, 'jti' | 'family'>): Promise<boolean>;
+}
