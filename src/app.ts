@@ -105,6 +105,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     store,
     state,
     access: options.access ?? OPEN_ACCESS,
+    audit: NO_AUDIT,
     validator,
     ids: options.ids ?? uuidGenerator,
     clock,

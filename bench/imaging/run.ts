@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/imaging/run.ts [--source <dir of the cached search DB>] [--iterations 200]
  */
+import { NO_AUDIT } from '../../src/kernel/audit-sink';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { MemoryStateStore } from '../../src/store/state/memory-state-store';
 import { homedir } from 'node:os';
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   const store = openEmbeddedStore({ dataDir, index: createEmbeddedSearchIndex(definitions), durability: 'normal' });
   await addPerson(store);
   const config = { baseUrl: 'http://127.0.0.1/fhir', defaultPageSize: 20, maxPageSize: 1000 } as LucarneConfig;
-  const ctx: ServerContext = { config, definitions, store, state: new MemoryStateStore(), access: OPEN_ACCESS, validator: createValidator(definitions), ids: sequentialIds('b'), clock: systemClock, logger: silentLogger() };
+  const ctx: ServerContext = { config, definitions, store, state: new MemoryStateStore(), audit: NO_AUDIT, access: OPEN_ACCESS, validator: createValidator(definitions), ids: sequentialIds('b'), clock: systemClock, logger: silentLogger() };
   const iterations = Number(arg('iterations', '200'));
   const first = await imagingRecord(ctx, store, { patientId: 'bench-imaging-1', modality: [], count: 20, offset: 0 });
   const all = await imagingRecord(ctx, store, { patientId: 'bench-imaging-1', modality: [], count: 50, offset: 0 });

@@ -8,7 +8,7 @@ import type { FhirRequest } from '../fhir/rest/fhir-request';
 import { openRequestContext } from '../fhir/rest/request-context';
 import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
-import { callerOf } from './caller-of';
+import { anonymousCallers, type CallerOf } from './caller-of';
 import { BodyBudget, BodyReservation } from './body-budget';
 import { EXPOSED_HEADERS } from './cors-headers';
 import { fastRead } from './fast-read';
@@ -32,6 +32,8 @@ const FHIR_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 export interface HttpAppOptions {
   /** Plain web endpoints of the domains (SMART discovery, OAuth, sign-in pages), mounted before /fhir. */
   webRoutes?: readonly WebRoute[];
+  /** Who each request comes from (default: everyone is the anonymous caller). */
+  callerOf?: CallerOf;
 }
 
 export function createHttpApp(ctx: ServerContext, router: FhirRouter, options: HttpAppOptions = {}): express.Express {
@@ -72,8 +74,9 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter, options: H
 
   const budget = new BodyBudget(ctx.config.maxInFlightBodyBytes);
   const bodyLimits: ScanBudget = { maxEntries: ctx.config.maxBundleEntries, maxResourceValues: ctx.config.maxResourceElements };
+  const callerOf = options.callerOf ?? anonymousCallers;
   app.use('/fhir', (req: Request, res: Response) => {
-    void handleFhir(ctx, router, req, res, budget, bodyLimits);
+    void handleFhir(ctx, router, callerOf, req, res, budget, bodyLimits);
   });
 
   app.use((req: Request, res: Response) => {
@@ -84,8 +87,8 @@ export function createHttpApp(ctx: ServerContext, router: FhirRouter, options: H
   });
   // The read and search fast paths run before Express's own per-request work (prototype swaps, router walk):
   // Express calls app.handle for every request, so wrapping it puts them in front of everything else.
-  const read = fastRead(ctx, router);
-  const search = fastSearch(ctx, router);
+  const read = fastRead(ctx, router, callerOf);
+  const search = fastSearch(ctx, router, callerOf);
   const target = app as unknown as { handle: ExpressHandle };
   const expressHandle = target.handle;
   target.handle = function handle(this: unknown, req, res, next) {
@@ -99,6 +102,7 @@ type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: u
 async function handleFhir(
   ctx: ServerContext,
   router: FhirRouter,
+  callerOf: CallerOf,
   req: Request,
   res: Response,
   budget: BodyBudget,
@@ -119,7 +123,8 @@ async function handleFhir(
       headers: req.headers as Record<string, string | undefined>,
       body: hasBody ? await readBody(req, ctx.config.maxBodyBytes, reserve(budget, res), bodyLimits) : undefined,
     };
-    const response = await router.handle(openRequestContext(ctx, callerOf(req), res.locals.requestId as string), request);
+    const caller = await callerOf(req);
+    const response = await router.handle(openRequestContext(ctx, caller, res.locals.requestId as string, req.socket.remoteAddress), request);
     if (!pretty && req.method !== 'HEAD' && response.rawBody === undefined && isLargeBundle(response.body)) {
       await sendBundleStreamed(res, response.status, response.headers, response.body);
       return;

@@ -1,3 +1,4 @@
+import { anonymousCallers } from './caller-of';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import request from 'supertest';
 import { startTestServer, type TestServer } from '../../test/e2e/test-server';
@@ -17,7 +18,7 @@ describe.each([[['*']], [[] as string[]]])('fast search path (CORS origins %j)',
 
   beforeAll(async () => {
     server = startTestServer({ config: { corsOrigins } });
-    const fast = fastSearch(server.ctx, server.router);
+    const fast = fastSearch(server.ctx, server.router, anonymousCallers);
     handler = (req, res) =>
       fast(req, res, () => {
         general++;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { openRequestContext } from '../fhir/rest/request-context';
 import type { FhirRouter } from '../fhir/rest/router';
 import type { ServerContext } from '../fhir/rest/server-context';
-import { callerOf } from './caller-of';
+import type { CallerOf } from './caller-of';
 import { fastAnswers } from './fast-answer';
 import { negotiate } from './negotiate';
 import { requestIdOf } from './request-log';
@@ -20,7 +20,7 @@ const TYPE_SEARCH = /^\/fhir\/([A-Z][A-Za-z]+)(?:\?(.*))?$/;
  * Being the router's dispatch, it is decided like any request; a refusal is answered by the general path.
  * Express's own per-request work was about an eighth of a search's CPU at 1M resources.
  */
-export function fastSearch(ctx: ServerContext, router: FhirRouter) {
+export function fastSearch(ctx: ServerContext, router: FhirRouter, callerOf: CallerOf) {
   const answers = fastAnswers(ctx);
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     if (!answers.enabled || req.method !== 'GET') return next();
@@ -40,8 +40,9 @@ export function fastSearch(ctx: ServerContext, router: FhirRouter) {
     }
     const start = performance.now();
     const requestId = requestIdOf(req);
-    const context = openRequestContext(ctx, callerOf(req), requestId);
-    router.handle(context, { method: 'GET', path: m[1], query, headers: h as Record<string, string | undefined> }).then(
+    callerOf(req)
+      .then((caller) => router.handle(openRequestContext(ctx, caller, requestId, req.socket.remoteAddress), { method: 'GET', path: m[1], query, headers: h as Record<string, string | undefined> }))
+      .then(
       (response) => {
         if (response.status !== 200 || (response.rawBody === undefined && response.body === undefined)) return next();
         const text = response.rawBody ?? writeJson(response.body);

@@ -1,3 +1,4 @@
+import { NO_AUDIT } from '../../src/kernel/audit-sink';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { MemoryStateStore } from '../../src/store/state/memory-state-store';
 import { tmpdir } from 'node:os';
@@ -100,6 +101,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     definitions: shared.definitions,
     store,
     state: new MemoryStateStore(),
+    audit: NO_AUDIT,
     access: options.access ?? OPEN_ACCESS,
     validator: shared.validator,
     ids: sequentialIds('id'),

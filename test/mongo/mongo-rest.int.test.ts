@@ -1,3 +1,4 @@
+import { NO_AUDIT } from '../../src/kernel/audit-sink';
 import request from 'supertest';
 import { MemoryStateStore } from '../../src/store/state/memory-state-store';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
@@ -30,7 +31,7 @@ describeMongo('REST over the MongoDB store', () => {
       logLevel: 'silent', writerThread: false, allowMultipleDelete: false, defaultPageSize: 20, maxPageSize: 1000, shutdownTimeoutMs: 1000,
     };
     const ctx: ServerContext = {
-      config, definitions, store, state: new MemoryStateStore(), access: OPEN_ACCESS, validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),
+      config, definitions, store, state: new MemoryStateStore(), audit: NO_AUDIT, access: OPEN_ACCESS, validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),
     };
     const router = createFhirRouter();
     registerBundlePatchValidate(router);

@@ -1,3 +1,4 @@
+import { NO_AUDIT } from '../../src/kernel/audit-sink';
 import request from 'supertest';
 import { MemoryStateStore } from '../../src/store/state/memory-state-store';
 import type { Document } from 'mongodb';
@@ -71,7 +72,7 @@ describeMongo('MongoDB query shapes of the write path', () => {
     const config: LucarneConfig = { ...loadConfig({ env: {} }), host: '127.0.0.1', baseUrl: BASE, writerThread: false };
     const ctx: ServerContext = {
       // With the server's write rules, so the INS claims' queries are checked too.
-      config, definitions, store: withWriteRules(store, [insWriteRule()]), state: new MemoryStateStore(), access: OPEN_ACCESS, validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),
+      config, definitions, store: withWriteRules(store, [insWriteRule()]), state: new MemoryStateStore(), audit: NO_AUDIT, access: OPEN_ACCESS, validator: createValidator(definitions), ids: sequentialIds('id'), clock, logger: silentLogger(),
     };
     const router = createFhirRouter();
     registerBundlePatchValidate(router);

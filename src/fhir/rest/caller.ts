@@ -22,6 +22,8 @@ export interface Caller {
   readonly launchedBy?: string;
   /** The stated reason of a break-the-glass access (purpose of use ETREAT). */
   readonly breakTheGlassReason?: string;
+  /** Set when the request carried an access token that is not good (why, for the 401 and the audit). */
+  readonly tokenError?: string;
 }
 
 /**

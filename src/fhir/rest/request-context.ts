@@ -15,11 +15,15 @@ export interface RequestContext extends ServerContext {
   readonly requestId: string;
   /** 0 for a request as received; 1 for an entry of a batch or transaction Bundle. */
   readonly depth: number;
+  /** The client's network address, for the audit. */
+  readonly remoteAddress?: string;
+  /** Audit records of this request (and its Bundle entries) on their way to durability; see audit-request.ts. */
+  readonly audits: Promise<void>[];
 }
 
 /** The context of a request as received, on the server's store. */
-export function openRequestContext(server: ServerContext, caller: Caller, requestId: string): RequestContext {
-  return { ...server, store: server.store, caller, requestId, depth: 0 };
+export function openRequestContext(server: ServerContext, caller: Caller, requestId: string, remoteAddress?: string): RequestContext {
+  return { ...server, store: server.store, caller, requestId, depth: 0, audits: [], ...(remoteAddress ? { remoteAddress } : {}) };
 }
 
 /** The context of an entry of a Bundle: the same caller and request id, one level deeper, on `store`. */

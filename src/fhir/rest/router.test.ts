@@ -5,8 +5,16 @@ import { interactionOf } from './interaction';
 import { createRouterTable, type RouteHandler, type RouteMethod } from './router';
 import { OPEN_ACCESS, type AccessPolicy } from './access-policy';
 import type { RequestContext } from './request-context';
+import { NO_AUDIT, type AuditRecord, type AuditSink } from '../../kernel/audit-sink';
+import { silentLogger } from '../../kernel/logger';
+import { ANONYMOUS_CALLER } from './caller';
 
-const ctx = { definitions: loadDefinitions(), store: {}, access: OPEN_ACCESS, depth: 0 } as unknown as RequestContext;
+const definitions = loadDefinitions();
+const base = {
+  definitions, store: {}, access: OPEN_ACCESS, audit: NO_AUDIT, depth: 0, requestId: 'r1', caller: ANONYMOUS_CALLER,
+  clock: { now: () => Date.parse('2026-12-04T10:00:00Z') }, config: { baseUrl: 'http://x/fhir' }, logger: silentLogger(),
+};
+const ctx = { ...base, audits: [] } as unknown as RequestContext;
 const echo =
   (name: string): RouteHandler =>
   async (_ctx, _request, params) => ({ status: 200, headers: { route: name, params: JSON.stringify(params) } });
@@ -63,7 +71,7 @@ describe('the access decision in the dispatch', () => {
         if (params.id === 'hidden') throw new FhirError(403, []);
       },
     };
-    const guarded = { ...ctx, access: policy } as RequestContext;
+    const guarded = { ...base, audits: [], access: policy } as unknown as RequestContext;
     const router = createRouterTable();
     router.register('GET', ':type/:id', async () => ({ status: 200, headers: { ran: String(++ran) } }));
     router.register('GET', 'Patient/:id/$everything', async () => ({ status: 200, headers: {} }));
@@ -72,6 +80,46 @@ describe('the access decision in the dispatch', () => {
     await router.handle(guarded, req('GET', 'Patient/a/$everything'));
     expect(ran).toBe(1);
     expect(asked).toEqual(['read  {"type":"Patient","id":"a"}', 'read  {"type":"Patient","id":"hidden"}', 'operation $everything {"id":"a"}']);
+  });
+
+  it('records every request for the audit, refused ones included, and answers only once the records are durable', async () => {
+    const records: AuditRecord[] = [];
+    let durable = 0;
+    const audit: AuditSink = {
+      record: async (r) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        records.push(r);
+        durable++;
+      },
+    };
+    const policy: AccessPolicy = {
+      open: false,
+      authorize: (_ctx, _route, params) => {
+        if (params.id === 'hidden') throw new FhirError(403, [{ severity: 'error', code: 'forbidden', diagnostics: 'not yours' }]);
+      },
+    };
+    const router = createRouterTable();
+    router.register('GET', ':type/:id', async () => ({ status: 200, headers: {} }));
+    const open = () => ({ ...base, audits: [], access: policy, audit, caller: { clientId: 'app', user: 'Practitioner/p1', scopes: ['user/*.rs'], purposeOfUse: ['TREAT'] } }) as unknown as RequestContext;
+    await router.handle(open(), req('GET', 'Patient/a'));
+    expect(durable).toBe(1);
+    expect(await statusOf(router.handle(open(), req('GET', 'Patient/hidden')))).toBe(403);
+    expect(durable).toBe(2);
+    expect(await statusOf(router.handle(open(), req('GET', 'Nowhere/at/all')))).toBe(404);
+    expect(records.map((r) => [r.event, r.action, r.status, r.entities, r.patients, r.clientId, r.fhirUser])).toEqual([
+      ['read', 'R', 200, ['Patient/a'], ['Patient/a'], 'app', 'Practitioner/p1'],
+      ['read', 'R', 403, ['Patient/hidden'], ['Patient/hidden'], 'app', 'Practitioner/p1'],
+      ['unknown', 'E', 404, [], [], 'app', 'Practitioner/p1'],
+    ]);
+    expect(records[1].outcomeDescription).toBe('not yours');
+    expect(records[0].recorded).toBe('2026-12-04T10:00:00.000Z');
+  });
+
+  it('fails the request with 503 when its audit record cannot be made durable', async () => {
+    const router = createRouterTable();
+    router.register('GET', ':type/:id', async () => ({ status: 200, headers: {} }));
+    const failing = { ...base, audits: [], audit: { record: async () => Promise.reject(new Error('disk full')) } } as unknown as RequestContext;
+    expect(await statusOf(router.handle(failing, req('GET', 'Patient/a')))).toBe(503);
   });
 
   it('names the R4 interaction of every core route', () => {

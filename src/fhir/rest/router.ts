@@ -1,9 +1,11 @@
 import { methodNotAllowed, notFound } from '../../kernel/errors';
-import type { AccessRoute } from './access-policy';
+import { confinedStore, type AccessRoute, type Confinement } from './access-policy';
+import { auditRefusal, auditRequest, settleAudit, statusOf } from './audit-request';
 import type { FhirRequest, FhirResponse } from './fhir-request';
 import { interactionOf, operationOf } from './interaction';
 import type { RequestContext } from './request-context';
 import { registerCoreRoutes } from './core-routes';
+import { SeenRecords } from './seen-store';
 
 export type RouteMethod = Exclude<FhirRequest['method'], 'HEAD'>;
 
@@ -81,10 +83,21 @@ class Allowed implements AllowedRequest {
   constructor(
     private readonly route: CompiledRoute,
     private readonly params: RouteParams,
+    private readonly confinement: Confinement | void,
   ) {}
 
-  run(ctx: RequestContext, request: FhirRequest): Promise<FhirResponse> {
-    return this.route.handler(ctx, request, this.params);
+  /** Runs the route on the store as the decision confined it, and records the access for the audit. */
+  async run(ctx: RequestContext, request: FhirRequest): Promise<FhirResponse> {
+    const seen = new SeenRecords();
+    const runCtx: RequestContext = { ...ctx, store: seen.wrap(confinedStore(ctx.store, this.confinement)) };
+    try {
+      const response = await this.route.handler(runCtx, request, this.params);
+      auditRequest(runCtx, this.route, this.params, request, response.status, seen.records);
+      return response;
+    } catch (e) {
+      auditRequest(runCtx, this.route, this.params, request, statusOf(e), seen.records, e);
+      throw e;
+    }
   }
 }
 
@@ -133,11 +146,16 @@ export function createRouterTable(): FhirRouter {
         pathKnown = true;
         continue;
       }
-      ctx.access.authorize(ctx, route, params);
-      return new Allowed(route, params);
+      try {
+        return new Allowed(route, params, ctx.access.authorize(ctx, route, params));
+      } catch (e) {
+        auditRefusal(ctx, route, params, request, e);
+        throw e;
+      }
     }
-    if (pathKnown) throw methodNotAllowed(`${request.method} is not supported on '${path}'`);
-    throw notFound(`No route for ${request.method} '${path}'`);
+    const refusal = pathKnown ? methodNotAllowed(`${request.method} is not supported on '${path}'`) : notFound(`No route for ${request.method} '${path}'`);
+    auditRefusal(ctx, undefined, {}, request, refusal);
+    throw refusal;
   };
 
   return {
@@ -146,7 +164,12 @@ export function createRouterTable(): FhirRouter {
     route: (method, pattern) => table.find((r) => r.method === method && r.pattern === pattern),
     decide,
     async handle(ctx, request) {
-      return decide(ctx, request).run(ctx, request);
+      try {
+        return await decide(ctx, request).run(ctx, request);
+      } finally {
+        // The answer leaves only once the audit of this request (and of its Bundle entries) is durable.
+        if (ctx.depth === 0) await settleAudit(ctx);
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LucarneConfig } from '../../config/config';
+import type { AuditSink } from '../../kernel/audit-sink';
 import type { Clock } from '../../kernel/clock';
 import type { IdGenerator } from '../../kernel/id-generator';
 import type { StateStore } from '../../store/state/state-store';
@@ -23,6 +24,8 @@ export interface ServerContext {
   readonly state: StateStore;
   /** Decides, for every request and every Bundle entry, whether the caller may do it. */
   readonly access: AccessPolicy;
+  /** Where the router records every access (allowed or refused) for the audit trail. */
+  readonly audit: AuditSink;
   readonly validator: Validator;
   readonly ids: IdGenerator;
   readonly clock: Clock;
