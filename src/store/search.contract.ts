@@ -300,6 +300,17 @@ export function describeSearchContract(
         const result = await store.search(compartment);
         expect(result.entries.map((e) => `${e.resourceType}/${e.id}`).sort()).toEqual(['Encounter/e1', 'Observation/o1', 'Patient/p1']);
       });
+      it('restricts to several patients\' compartments, leaving types outside the compartment open when asked', async () => {
+        const { request } = parseSearchRequest(definitions, ['Observation', 'Patient', 'Endpoint'], { _total: 'accurate' });
+        const of = async (compartment: SearchRequest['compartment']) => {
+          const result = await store.search({ ...request, compartment });
+          return { refs: result.entries.map((e) => `${e.resourceType}/${e.id}`).sort(), total: result.total };
+        };
+        expect(await of({ resourceType: 'Patient', id: 'p1', ids: ['p1', 'p2'] })).toEqual({ refs: ['Observation/o1', 'Observation/o2', 'Patient/p1', 'Patient/p2'], total: 4 });
+        const open = await of({ resourceType: 'Patient', id: 'p2', ids: ['p2'], otherTypes: 'open' });
+        expect(open.refs.filter((r) => !r.startsWith('Endpoint/'))).toEqual(['Observation/o2', 'Patient/p2']);
+        expect(open.refs.some((r) => r.startsWith('Endpoint/'))).toBe(true);
+      });
       it('follows updates and deletes', async () => {
         await put({ resourceType: 'Patient', id: 'p9', name: [{ family: 'Zola' }], gender: 'male' } as R);
         expect(await P('family=zola')).toEqual(['p9']);

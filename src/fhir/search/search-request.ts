@@ -22,7 +22,7 @@ export interface SearchRequest {
    */
   total: 'none' | 'estimate' | 'accurate';
   /** Restricts to a compartment, e.g. Patient/123/ImagingStudy. */
-  compartment?: { resourceType: string; id: string };
+  compartment?: CompartmentRestriction;
   /** `_include` rules (Observation:subject, Observation:subject:Patient, *, :iterate), applied to each page. */
   include?: IncludeRule[];
   /** `_revinclude` rules (Provenance:target...): resources of `resourceType` whose `code` points at a page entry. */
@@ -32,6 +32,19 @@ export interface SearchRequest {
    * produces cursors in SearchResult.next/previous; the REST layer carries them signed and opaque.
    */
   cursor?: SearchCursor;
+}
+
+/**
+ * A compartment a search is restricted to: `resourceType/id` (Patient/123), or any of several of them (`ids`,
+ * which then lists every id, `id` included: a patient's linked records). `otherTypes: 'open'` leaves the
+ * searched types that the compartment definition does not list unrestricted (a confinement: a patient's
+ * token sees its compartment and the shared resources such as Organization); by default they match nothing.
+ */
+export interface CompartmentRestriction {
+  resourceType: string;
+  id: string;
+  ids?: readonly string[];
+  otherTypes?: 'open';
 }
 
 /** The most matches an estimated total counts; a search with more has no total unless _total=accurate. */

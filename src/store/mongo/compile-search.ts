@@ -1,6 +1,6 @@
 import type { Document } from 'mongodb';
 import type { Definitions } from '../../fhir/conformance/definitions';
-import type { SearchFilter, SearchRequest } from '../../fhir/search/search-request';
+import type { CompartmentRestriction, SearchFilter, SearchRequest } from '../../fhir/search/search-request';
 import { compileFilter, type CompiledFilter } from './compile-filter';
 import { keysetFilter, sortDocument, sortFields, type SortField } from './keyset';
 import { key, type CheckDoc } from './search-keys';
@@ -50,18 +50,22 @@ export function compileSearch(
 }
 
 /** Patient/123/Observation: the parameters the Patient compartment lists for each type, pointing at it. */
-function compartmentCondition(
-  definitions: Definitions, types: readonly string[], compartment: { resourceType: string; id: string },
-): Document {
+function compartmentCondition(definitions: Definitions, types: readonly string[], compartment: CompartmentRestriction): Document {
   const ors: Document[] = [];
   if (compartment.resourceType === 'Patient') {
-    if (types.includes('Patient')) ors.push({ _id: `Patient/${compartment.id}` });
+    const targets = compartment.ids ?? [compartment.id];
+    if (types.includes('Patient')) ors.push({ _id: { $in: targets.map((id) => `Patient/${id}`) } });
+    const open: string[] = [];
     for (const type of types) {
       const params = definitions.patientCompartment.resource?.find((e) => e.code === type)?.param ?? [];
-      if (params.length === 0) continue;
-      const keys = params.map((code) => key.refTyped(code, 'Patient', compartment.id));
+      if (params.length === 0) {
+        if (type !== 'Patient' && compartment.otherTypes === 'open') open.push(type);
+        continue;
+      }
+      const keys = params.flatMap((code) => targets.map((id) => key.refTyped(code, 'Patient', id)));
       ors.push({ type, k: { $in: keys } });
     }
+    if (open.length > 0) ors.push({ type: { $in: open } });
   }
   if (ors.length === 0) return { _id: { $in: [] } };
   return ors.length === 1 ? ors[0] : { $or: ors };

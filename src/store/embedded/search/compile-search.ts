@@ -1,5 +1,5 @@
 import type { Definitions } from '../../../fhir/conformance/definitions';
-import type { SearchRequest, SortRule } from '../../../fhir/search/search-request';
+import type { CompartmentRestriction, SearchRequest, SortRule } from '../../../fhir/search/search-request';
 import { compileFilter, inList, type Sql } from './compile-filter';
 import { TABLE_OF_KIND } from './index-schema';
 import { keysetCondition, orderBy, type SortKey } from './keyset';
@@ -191,21 +191,28 @@ function compartmentCondition(
   definitions: Definitions,
   ids: ParamIds,
   types: readonly string[],
-  compartment: { resourceType: string; id: string },
+  compartment: CompartmentRestriction,
 ): Sql {
   const ors: Sql[] = [];
+  const open: string[] = [];
   if (compartment.resourceType === 'Patient') {
-    if (types.includes('Patient')) ors.push({ text: "(r.type = 'Patient' AND r.id = ?)", args: [compartment.id] });
+    const targets = inList(compartment.ids ?? [compartment.id]);
+    if (types.includes('Patient')) ors.push({ text: `(r.type = 'Patient' AND r.id ${targets.text})`, args: targets.args });
     const pids: number[] = [];
     for (const type of types) {
       const entry = definitions.patientCompartment.resource?.find((e) => e.code === type);
-      for (const code of entry?.param ?? []) pids.push(...ids.lookup([type], code));
+      if (entry?.param?.length) for (const code of entry.param) pids.push(...ids.lookup([type], code));
+      else if (type !== 'Patient' && compartment.otherTypes === 'open') open.push(type);
+    }
+    if (open.length > 0) {
+      const o = inList(open);
+      ors.push({ text: `r.type ${o.text}`, args: o.args });
     }
     if (pids.length > 0) {
       const p = inList(pids);
       ors.push({
-        text: `r.rid IN (SELECT rid FROM idx_reference WHERE param_id ${p.text} AND target_id = ? AND target_type = ?)`,
-        args: [...p.args, compartment.id, compartment.resourceType],
+        text: `r.rid IN (SELECT rid FROM idx_reference WHERE param_id ${p.text} AND target_id ${targets.text} AND target_type = ?)`,
+        args: [...p.args, ...targets.args, compartment.resourceType],
       });
       return { text: `(${ors.map((o) => o.text).join(' OR ')})`, args: ors.flatMap((o) => o.args), drives: ors.length === 1 };
     }
