@@ -11,7 +11,7 @@ import { parseScopes, type ParsedScopes, type Permission, type ResourceGrant, ty
  * on the data (the patient compartment, granular restrictions, the care-relationship policy, consent) is the
  * later, data-dependent check's, and each place that needs it says so below.
  *
- * Not installed by default: there is no token handling yet, so createApp keeps OPEN_ACCESS.
+ * The access decision (src/access/access-decision.ts) asks it first, then confines by the covering context.
  *
  * The rules:
  * - `metadata` (capabilities) is always allowed, with or without scopes.
@@ -27,7 +27,7 @@ import { parseScopes, type ParsedScopes, type Permission, type ResourceGrant, ty
  * - All the letters a request needs must come from grants of one context (patient, user or system), so that
  *   the compartment or policy of that context confines the whole request.
  * - `patient/` grants count only when the caller has a patient in context; the patient-compartment
- *   confinement itself is data-dependent and NOT done here (see PATIENT_COMPARTMENT below).
+ *   confinement itself is data-dependent: the access decision does it (src/access/patient-confinement.ts).
  * - A query-restricted grant (`patient/Observation.rs?category=…`) never covers a request here: this decision
  *   sees neither the query nor the resource, so it cannot intersect them; refusing is the safe side. The
  *   data-dependent check will let it cover a search whose query carries the same restriction
@@ -42,16 +42,24 @@ export class ScopePolicy implements AccessPolicy {
   private readonly parsed = new WeakMap<readonly string[], ParsedScopes>();
 
   authorize(ctx: RequestContext, route: AccessRoute, params: RouteParams): void {
+    this.coveringContext(ctx, route, params);
+  }
+
+  /**
+   * Decides as authorize does, and tells which context's grants cover the request (undefined when it needs
+   * no grant): `patient` means the request must be confined to the patient's compartment, `user` to the
+   * user's access policy; `system` grants are the client's as given.
+   */
+  coveringContext(ctx: RequestContext, route: AccessRoute, params: RouteParams): ScopeContext | undefined {
     const need = needOf(route, params);
-    if (need === 'anyone') return;
+    if (need === 'anyone') return undefined;
     const caller = ctx.caller;
     if (caller.scopes.length === 0) throw unauthenticated();
-    if (need === 'signed-in') return;
+    if (need === 'signed-in') return undefined;
     if ('refused' in need) throw forbidden(need.refused);
-    const missing = uncovered(this.scopesOf(caller).grants, caller, need);
-    if (missing) throw forbidden(`${describe(route, need)} needs ${missing}`);
-    // PATIENT_COMPARTMENT: when the covering grant is a patient/ one, the data-dependent check must confine
-    // the request to the compartment of caller.patient (and its linked identities) — not done yet.
+    const covered = coverage(this.scopesOf(caller).grants, caller, need);
+    if (typeof covered === 'object') throw forbidden(`${describe(route, need)} needs ${covered.missing}`);
+    return covered;
   }
 
   private scopesOf(caller: Caller): ParsedScopes {
@@ -147,19 +155,25 @@ function resourceTypeOf(route: AccessRoute, params: RouteParams): string | undef
   return /^[A-Z][A-Za-z]+$/.test(first) ? first : undefined;
 }
 
-/** Undefined when one context's usable grants cover every letter; else the scopes that would, as a message. */
-function uncovered(grants: readonly ResourceGrant[], caller: Caller, need: ScopeNeed): string | undefined {
+/**
+ * The context whose usable grants cover every letter (system first, then user, then patient: the least
+ * confined one wins), or the scopes that would cover the request, as a message.
+ */
+function coverage(grants: readonly ResourceGrant[], caller: Caller, need: ScopeNeed): ScopeContext | { missing: string } {
   const covers = (g: ResourceGrant, letter: Permission) => (g.type === need.type || g.type === '*') && g.permissions.has(letter);
-  const coveredBy = (usable: (g: ResourceGrant) => boolean) =>
-    need.contexts.some((context) => need.letters.every((letter) => grants.some((g) => g.context === context && usable(g) && covers(g, letter))));
-  if (coveredBy((g) => g.restriction === undefined && (g.context !== 'patient' || caller.patient !== undefined))) return undefined;
+  const coveringIn = (usable: (g: ResourceGrant) => boolean) =>
+    COVERAGE_ORDER.find((context) => need.contexts.includes(context) && need.letters.every((letter) => grants.some((g) => g.context === context && usable(g) && covers(g, letter))));
+  const covering = coveringIn((g) => g.restriction === undefined && (g.context !== 'patient' || caller.patient !== undefined));
+  if (covering) return covering;
   const letters = need.letters.join('');
   let message = need.contexts.map((c) => `${c}/${need.type}.${letters}`).join(' or ');
   if (need.type !== '*') message += ' (or the same on *)';
-  if (coveredBy((g) => g.restriction === undefined)) message += '; patient/ scopes need a patient in context';
-  else if (coveredBy(() => true)) message += '; scopes with a query restriction do not cover it yet';
-  return message;
+  if (coveringIn((g) => g.restriction === undefined)) message += '; patient/ scopes need a patient in context';
+  else if (coveringIn(() => true)) message += '; scopes with a query restriction do not cover it yet';
+  return { missing: message };
 }
+
+const COVERAGE_ORDER: readonly ScopeContext[] = ['system', 'user', 'patient'];
 
 function describe(route: AccessRoute, need: ScopeNeed): string {
   const what = route.interaction === 'operation' ? `Operation ${route.operation}` : `Interaction ${route.interaction}`;

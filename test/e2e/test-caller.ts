@@ -1,4 +1,4 @@
-import type { AccessPolicy, AccessRoute } from '../../src/fhir/rest/access-policy';
+import type { AccessPolicy, AccessRoute, Confinement } from '../../src/fhir/rest/access-policy';
 import { ANONYMOUS_CALLER, type Caller } from '../../src/fhir/rest/caller';
 import type { RequestContext } from '../../src/fhir/rest/request-context';
 import type { RouteParams } from '../../src/fhir/rest/router';
@@ -15,8 +15,8 @@ export class AsTestCaller implements AccessPolicy {
     this.open = inner.open;
   }
 
-  authorize(ctx: RequestContext, route: AccessRoute, params: RouteParams): void {
-    this.inner.authorize({ ...ctx, caller: this.caller }, route, params);
+  authorize(ctx: RequestContext, route: AccessRoute, params: RouteParams): Confinement | void {
+    return this.inner.authorize({ ...ctx, caller: this.caller }, route, params);
   }
 }
 

@@ -34,7 +34,7 @@ export function auditRequest(
     action: ACTION[interaction ?? 'operation'],
     status,
     ...(error !== undefined ? { outcomeDescription: describe(error) } : {}),
-    recorded: new Date(ctx.clock.now()).toISOString(),
+    recorded: ctx.clock.now().toISOString(),
     requestId: ctx.requestId,
     ...(ctx.remoteAddress ? { remoteAddress: ctx.remoteAddress } : {}),
     ...(caller.clientId ? { clientId: caller.clientId } : {}),

@@ -12,7 +12,7 @@ import { ANONYMOUS_CALLER } from './caller';
 const definitions = loadDefinitions();
 const base = {
   definitions, store: {}, access: OPEN_ACCESS, audit: NO_AUDIT, depth: 0, requestId: 'r1', caller: ANONYMOUS_CALLER,
-  clock: { now: () => Date.parse('2026-12-04T10:00:00Z') }, config: { baseUrl: 'http://x/fhir' }, logger: silentLogger(),
+  clock: { now: () => new Date('2026-12-04T10:00:00Z') }, config: { baseUrl: 'http://x/fhir' }, logger: silentLogger(),
 };
 const ctx = { ...base, audits: [] } as unknown as RequestContext;
 const echo =
