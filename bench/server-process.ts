@@ -63,7 +63,7 @@ export async function startServer(env: Record<string, string>, compiled = false,
   const started = Date.now();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, LUCARNE_HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { ...process.env, LUCARNE_HOST: '127.0.0.1', PORT: String(port), LUCARNE_AUTH: 'open', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Resource } from '@medplum/fhirtypes';
+import { AccessDecision } from './access/access-decision';
 import { createAuthServer } from './auth/auth-server';
 import type { LucarneConfig } from './config/config';
 import { CONFORMANCE_FOLDERS, readConformanceFolders } from './config/conformance-folders';
@@ -46,7 +47,7 @@ export interface CreateAppOptions {
   root?: string;
   /** Embedded store durability (default 'full': every acknowledged write is fsynced). */
   durability?: Durability;
-  /** The access decision of every request (default OPEN_ACCESS: no authorization yet). */
+  /** The access decision of every request (default: SMART authorization, or none when config.auth is 'open'). */
   access?: AccessPolicy;
 }
 
@@ -99,12 +100,14 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   const store = withConformanceResources(database, definitions, router, config, clock);
 
   const state = await openStateStore(config, clock);
+  // The access decision looks a patient's linked records up in the server's own (unconfined) context.
+  const access = options.access ?? (config.auth === 'open' ? OPEN_ACCESS : new AccessDecision(() => ctx));
   const ctx: ServerContext = Object.freeze({
     config,
     definitions,
     store,
     state,
-    access: options.access ?? OPEN_ACCESS,
+    access,
     audit: NO_AUDIT,
     validator,
     ids: options.ids ?? uuidGenerator,

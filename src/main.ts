@@ -17,13 +17,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The start-up warning while the API has no authorization; it names the address, so a wide bind shows. */
+/** The start-up warning when authorization is turned off (LUCARNE_AUTH=open); it names the address, so a wide bind shows. */
 export function openApiWarning(host: string, port: number): string {
   const reach = isLoopback(host)
     ? `it listens on ${host}:${port}, reachable from this machine only`
     : `it listens on ${host}:${port}, so anyone who can reach this port can read and change every record`;
   return (
-    'SECURITY: the FHIR API is OPEN - there is no authentication or authorization until the SMART on FHIR issue lands; ' +
+    'SECURITY: the FHIR API is OPEN (LUCARNE_AUTH=open) - no access token is asked for; ' +
     `${reach}. Expose it only on a trusted network.`
   );
 }

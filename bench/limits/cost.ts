@@ -52,7 +52,7 @@ async function child(mode: 'on' | 'off'): Promise<RunResult> {
   }
   let scanMs = 0;
   const dir = mkdtempSync(join(tmpdir(), 'lucarne-limits-'));
-  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dir, LOG_LEVEL: 'silent' } });
+  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dir, LOG_LEVEL: 'silent', LUCARNE_AUTH: 'open' } });
   const app = await createApp(config, { durability: 'normal' });
   const budget = mode === 'on' ? { maxEntries: config.maxBundleEntries, maxResourceValues: config.maxResourceElements } : undefined;
   const dataset = new Dataset({ patients: Number(values.patients), patientsPerBundle: 10 });

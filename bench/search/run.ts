@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const prng = new Prng(1);
 
   const config: LucarneConfig = {
-    ...loadConfig({ env: {} }),
+    ...loadConfig({ env: { LUCARNE_AUTH: 'open' } }),
     port: 0, host: '127.0.0.1', dataDir: built.dataDir, baseUrl: 'http://127.0.0.1/fhir', maxBodyBytes: 1 << 24,
     corsOrigins: ['*'], logLevel: 'silent', writerThread: false, allowMultipleDelete: false, defaultPageSize: 20, maxPageSize: 1000,
     shutdownTimeoutMs: 1000,

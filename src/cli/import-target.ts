@@ -1,5 +1,6 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { LucarneApp } from '../app';
+import { LOCAL_OPERATOR } from '../fhir/rest/caller';
 import { cloneJson } from '../kernel/json/clone-json';
 import { writeJson } from '../kernel/json/write-json';
 
@@ -27,7 +28,7 @@ export function localTarget(app: LucarneApp): ImportTarget {
         // A copy: the engine rewrites references of the entries it plans in place, and importFiles replays
         // the same entries as a batch when a transaction fails.
         body: cloneJson(bundle),
-      });
+      }, LOCAL_OPERATOR);
       return { status: response.status, body: response.body as SubmitResult['body'] };
     },
     close: () => app.close(),

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LOCAL_OPERATOR } from '../../src/fhir/rest/caller';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/load-config';
 import { Dataset } from '../../bench/generate/dataset';
@@ -22,7 +23,7 @@ function lucarne(args: string[], env: Record<string, string> = {}) {
 async function read(dataDir: string, path: string) {
   const app = await createApp(loadConfig({ env: { LUCARNE_DATA_DIR: dataDir } }));
   try {
-    return await app.handle({ method: 'GET', path, query: new URLSearchParams(), headers: {} });
+    return await app.handle({ method: 'GET', path, query: new URLSearchParams(), headers: {} }, LOCAL_OPERATOR);
   } finally {
     await app.close();
   }

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
+import { LOCAL_OPERATOR } from '../../src/fhir/rest/caller';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/load-config';
 import { generate, lucarne } from './run-command';
@@ -13,7 +14,7 @@ async function counts(dataDir: string): Promise<Record<string, number>> {
   try {
     const out: Record<string, number> = {};
     for (const type of TYPES) {
-      const res = await app.handle({ method: 'GET', path: type, query: new URLSearchParams({ _summary: 'count' }), headers: {} });
+      const res = await app.handle({ method: 'GET', path: type, query: new URLSearchParams({ _summary: 'count' }), headers: {} }, LOCAL_OPERATOR);
       out[type] = (res.body as Bundle).total ?? -1;
     }
     return out;

@@ -24,7 +24,7 @@ export interface BundleTestServer {
 export async function startBundleTestServer(env: Record<string, string> = {}): Promise<BundleTestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lucarne-bundle-'));
   const extra = currentTestBackend()?.takeEnv();
-  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: BASE, LOG_LEVEL: 'silent', ...env, ...extra?.env } });
+  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: BASE, LOG_LEVEL: 'silent', LUCARNE_AUTH: 'open', ...env, ...extra?.env } });
   const app = await createApp(config, { durability: 'normal' });
   const http = request.agent(createHttpApp(app.ctx, app.router));
   return {

@@ -35,7 +35,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 async function start() {
   const chunks: string[] = [];
   const logger = createLogger({ level: 'info', destination: new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } }) });
-  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: BASE, LOG_LEVEL: 'info' } });
+  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: BASE, LOG_LEVEL: 'info', LUCARNE_AUTH: 'open' } });
   const app = await createApp(config, { logger, durability: 'normal' });
   const lines = () => chunks.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   return { app, http: request(createHttpApp(app.ctx, app.router)), lines, text: () => chunks.join('') };

@@ -27,7 +27,7 @@ describe('a client that aborts its request', () => {
       },
     });
     const logger = createLogger({ level: 'info', destination: sink });
-    const config = { ...loadConfig({ env: {} }), dataDir, host: '127.0.0.1', port: 0, writerThread: false };
+    const config = { ...loadConfig({ env: { LUCARNE_AUTH: 'open' } }), dataDir, host: '127.0.0.1', port: 0, writerThread: false };
     app = await createApp(config, { logger, durability: 'normal' });
     server = createLucarneServer(createHttpApp(app.ctx, app.router), config, logger);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

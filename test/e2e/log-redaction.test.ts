@@ -24,7 +24,7 @@ beforeAll(async () => {
     level: 'debug',
     destination: new Writable({ write(chunk, _enc, cb) { chunks.push(String(chunk)); cb(); } }),
   });
-  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: 'http://127.0.0.1/fhir', LOG_LEVEL: 'info' } });
+  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: 'http://127.0.0.1/fhir', LOG_LEVEL: 'info', LUCARNE_AUTH: 'open' } });
   app = await createApp(config, { logger, durability: 'normal' });
   http = request.agent(createHttpApp(app.ctx, app.router));
 });

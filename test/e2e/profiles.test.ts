@@ -19,7 +19,7 @@ interface Server {
 
 async function start(env: Record<string, string> = {}): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'lucarne-profiles-'));
-  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dir, LUCARNE_HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env } });
+  const config = loadConfig({ env: { LUCARNE_DATA_DIR: dir, LUCARNE_HOST: '127.0.0.1', LOG_LEVEL: 'silent', LUCARNE_AUTH: 'open', ...env } });
   const app = await createApp(config, { root: ROOT, durability: 'normal' });
   return { app, http: request(createHttpApp(app.ctx, app.router)), dir };
 }

@@ -17,7 +17,7 @@ export interface IgServer {
 /** The real composition root (profiles/, ig/ and terminology/ of this repository loaded) on a fresh embedded store. */
 export async function startIgServer(): Promise<IgServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lucarne-ig-'));
-  const env = { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: 'http://127.0.0.1/fhir' };
+  const env = { LUCARNE_DATA_DIR: dataDir, LUCARNE_BASE_URL: 'http://127.0.0.1/fhir', LUCARNE_AUTH: 'open' };
   const app = await createApp(loadConfig({ env }), { root: REPO_ROOT, durability: 'normal' });
   return {
     app,

@@ -21,7 +21,7 @@ async function startMain(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
     // The embedded store unless a case names a MONGODB_URL (the one of the MongoDB suites must not leak in).
-    env: { ...process.env, MONGODB_URL: '', LUCARNE_HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, MONGODB_URL: '', LUCARNE_HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', LUCARNE_AUTH: 'open', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

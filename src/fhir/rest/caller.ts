@@ -31,3 +31,14 @@ export interface Caller {
  * granted. The open access policy lets it do everything; any other policy sees an anonymous caller.
  */
 export const ANONYMOUS_CALLER: Caller = Object.freeze({ scopes: Object.freeze([]), purposeOfUse: Object.freeze([]) });
+
+/**
+ * The operator at the server's own command line (`lucarne import` into the local data folder): whoever can
+ * run the CLI on the machine already holds the database, so it acts with every system scope, and is audited
+ * as the client `lucarne-cli`.
+ */
+export const LOCAL_OPERATOR: Caller = Object.freeze({
+  clientId: 'lucarne-cli',
+  scopes: Object.freeze(['system/*.cruds']),
+  purposeOfUse: Object.freeze([]),
+});
