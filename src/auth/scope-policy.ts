@@ -27,7 +27,7 @@ import { parseScopes, type ParsedScopes, type Permission, type ResourceGrant, ty
  * - All the letters a request needs must come from grants of one context (patient, user or system), so that
  *   the compartment or policy of that context confines the whole request.
  * - `patient/` grants count only when the caller has a patient in context; the patient-compartment
- *   confinement itself is data-dependent: the access decision does it (src/access/patient-confinement.ts).
+ *   confinement itself is data-dependent: the access decision does it (src/access/confined-store.ts).
  * - A query-restricted grant (`patient/Observation.rs?category=…`) never covers a request here: this decision
  *   sees neither the query nor the resource, so it cannot intersect them; refusing is the safe side. The
  *   data-dependent check will let it cover a search whose query carries the same restriction
