@@ -11,6 +11,7 @@ import { createSigningKeys } from '../keys/signing-keys';
 import { createBearerAuthenticator } from './bearer-authenticator';
 import { accessTokenLifetime, createTokenIssuer } from './token-issuer';
 import { createTokenRevocations } from './token-revocations';
+import type { SignatureVerifier } from './token-verifier';
 import { createTokenVerifier } from './token-verifier';
 
 export interface TokenServiceDeps {
@@ -24,7 +25,8 @@ export interface TokenService {
   readonly urls: AuthUrls;
   readonly keys: SigningKeys;
   readonly issuer: TokenIssuer;
-  readonly verifier: TokenVerifier;
+  /** verify (revocation included); verifySignature without the revocation check. */
+  readonly verifier: TokenVerifier & SignatureVerifier;
   readonly revocations: TokenRevocations;
   readonly bearer: BearerAuthenticator;
   /** SMART configuration, OpenID configuration and JWKS. */
