@@ -33,7 +33,7 @@ interface CachedToken {
 
 /**
  * The Caller of a FHIR request, from its `Authorization: Bearer` token. It runs on every request, so a token
- * verified once is remembered (by its exact string, bounded, until it expires) and a repeat costs a Map
+ * verified once is remembered (by the exact header, bounded, until it expires) and a repeat costs a Map
  * lookup; revocation is still re-checked at most every REVOCATION_RECHECK_MS, so a token revoked at another
  * process is refused here within about a second.
  */
@@ -49,7 +49,7 @@ export function createBearerAuthenticator(options: BearerAuthenticatorOptions): 
       'WWW-Authenticate': `Bearer realm="${realm}", error="${error}", error_description="${description}"`,
     });
 
-  function remember(tokenString: string, entry: CachedToken, now: number): void {
+  function remember(header: string, entry: CachedToken, now: number): void {
     if (cache.size >= cacheSize) {
       // Map order is insertion order and a hit re-inserts at the revocation re-check, so the first entries
       // are the least recently used ones (and expired ones are dropped on the way).
@@ -58,40 +58,41 @@ export function createBearerAuthenticator(options: BearerAuthenticatorOptions): 
         cache.delete(key);
       }
     }
-    cache.set(tokenString, entry);
+    cache.set(header, entry);
   }
 
   return {
     async callerOf(authorization: string | undefined): Promise<Caller> {
-      if (authorization === undefined || authorization.trim() === '') return ANONYMOUS_CALLER;
-      const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
-      if (!match) throw refuse('invalid_request', 'The Authorization header must be a Bearer token');
-      const tokenString = match[1];
+      if (authorization === undefined) return ANONYMOUS_CALLER;
+      // Keyed by the header as received: a repeat is one lookup, and any other header is parsed and verified.
       const now = clock.now().getTime();
-
-      const cached = cache.get(tokenString);
+      const cached = cache.get(authorization);
       if (cached) {
         if (cached.until <= now) {
-          cache.delete(tokenString);
+          cache.delete(authorization);
           throw refuse('invalid_token', 'The access token has expired');
         }
         if (now - cached.checkedAt < recheckMs) return cached.caller;
         // Marked first, so that requests arriving during the store read do not pile up reads of their own.
         cached.checkedAt = now;
         if (await revocations.isRevoked(cached.token)) {
-          cache.delete(tokenString);
+          cache.delete(authorization);
           throw refuse('invalid_token', 'The access token has been revoked');
         }
-        cache.delete(tokenString);
-        cache.set(tokenString, cached);
+        cache.delete(authorization);
+        cache.set(authorization, cached);
         return cached.caller;
       }
 
+      if (authorization.trim() === '') return ANONYMOUS_CALLER;
+      const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
+      if (!match) throw refuse('invalid_request', 'The Authorization header must be a Bearer token');
+      const tokenString = match[1];
       const token = await verifier.verifySignature(tokenString);
       if (!token) throw refuse('invalid_token', 'The access token is not valid');
       if (await revocations.isRevoked(token)) throw refuse('invalid_token', 'The access token has been revoked');
       const caller = callerOf(token);
-      remember(tokenString, { caller, token, until: (token.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000, checkedAt: now }, now);
+      remember(authorization, { caller, token, until: (token.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000, checkedAt: now }, now);
       return caller;
     },
   };
