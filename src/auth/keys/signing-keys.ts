@@ -48,6 +48,7 @@ export function createSigningKeys(options: SigningKeyOptions): SigningKeys {
   let keys: SigningKey[] = [];
   let loadedAt = Number.NEGATIVE_INFINITY;
   let loading: Promise<void> | undefined;
+  let rotating: Promise<void> | undefined;
 
   const now = () => clock.now().getTime();
   const live = (key: SigningKey, at: number) => key.expiresAt === undefined || key.expiresAt > at;
@@ -60,6 +61,12 @@ export function createSigningKeys(options: SigningKeyOptions): SigningKeys {
       loading = load().finally(() => (loading = undefined));
     }
     return loading;
+  }
+
+  /** A reload that starts after this call (a read already in flight may predate a key just inserted). */
+  async function reloadAfterNow(): Promise<void> {
+    if (loading) await loading.catch(() => undefined);
+    return reload();
   }
 
   async function load(): Promise<void> {
@@ -99,8 +106,11 @@ export function createSigningKeys(options: SigningKeyOptions): SigningKeys {
       const at = now();
       if (isDue(newest(), at) || at - loadedAt >= refreshMs) await reload();
       if (isDue(newest(), at)) {
-        await rotate(at);
-        await reload();
+        // Requests of this process that find the key due at once share one rotation.
+        rotating ??= rotate(at)
+          .then(() => reloadAfterNow())
+          .finally(() => (rotating = undefined));
+        await rotating;
       }
       const key = newest();
       if (!key) throw new Error('No signing key could be made or loaded');
