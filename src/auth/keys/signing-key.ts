@@ -15,7 +15,9 @@ export interface StoredSigningKey extends StateValue {
   readonly publicJwk: JWK;
   /** Epoch milliseconds. */
   readonly createdAt: number;
-  /** When a newer key replaced it (epoch ms); set once the successor exists. */
+  /** From when it signs (epoch ms): a key is published before it signs, so that verifiers know it by then. */
+  readonly activeAt: number;
+  /** When its successor took over (epoch ms); recorded once the successor exists. */
   readonly retiredAt?: number;
 }
 
@@ -27,23 +29,24 @@ export interface SigningKey {
   /** The public JWK as the JWKS publishes it (kid, alg, use). */
   readonly publicJwk: JWK;
   readonly createdAt: number;
+  readonly activeAt: number;
   readonly retiredAt?: number;
   /** When the key leaves the store and the JWKS (epoch ms); absent while it is current. */
   readonly expiresAt?: number;
 }
 
 /** Makes a new P-256 key pair (extractable, so that it can be kept in the state store). */
-export async function generateSigningKey(kid: string, createdAt: number): Promise<StoredSigningKey> {
+export async function generateSigningKey(kid: string, createdAt: number, activeAt = createdAt): Promise<StoredSigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
   const privateJwk = await exportJWK(privateKey);
   const { kty, crv, x, y } = await exportJWK(publicKey);
-  return { kid, privateJwk, publicJwk: { kty, crv, x, y }, createdAt };
+  return { kid, privateJwk, publicJwk: { kty, crv, x, y }, createdAt, activeAt };
 }
 
 /** Imports a stored key; undefined when the entry is not a usable ES256 key (never trusted blindly). */
 export async function importSigningKey(stored: StateValue, expiresAt?: number): Promise<SigningKey | undefined> {
-  const { kid, privateJwk, publicJwk, createdAt, retiredAt } = stored as Partial<StoredSigningKey>;
-  if (typeof kid !== 'string' || typeof createdAt !== 'number' || !privateJwk || !publicJwk) return undefined;
+  const { kid, privateJwk, publicJwk, createdAt, activeAt, retiredAt } = stored as Partial<StoredSigningKey>;
+  if (typeof kid !== 'string' || typeof createdAt !== 'number' || typeof activeAt !== 'number' || !privateJwk || !publicJwk) return undefined;
   if (publicJwk.kty !== 'EC' || publicJwk.crv !== 'P-256') return undefined;
   try {
     const privateKey = (await importJWK(privateJwk, SIGNING_ALG)) as CryptoKey;
@@ -55,6 +58,7 @@ export async function importSigningKey(stored: StateValue, expiresAt?: number): 
       publicKey,
       publicJwk: published,
       createdAt,
+      activeAt,
       ...(typeof retiredAt === 'number' ? { retiredAt } : {}),
       ...(expiresAt === undefined ? {} : { expiresAt }),
     };

@@ -10,19 +10,21 @@ export interface SigningKeys {
   current(): Promise<SigningKey>;
   /** A live key by `kid`, for verification; undefined when unknown or gone. */
   byKid(kid: string): Promise<SigningKey | undefined>;
-  /** The public keys of every live key, newest first. */
+  /** The public keys of every live key (the next one included once published), newest first. */
   jwks(): Promise<{ keys: JWK[] }>;
 }
 
 export interface SigningKeyOptions {
   readonly state: StateStore;
   readonly clock: Clock;
-  /** Age at which the current key is replaced. */
+  /** Length of a rotation period: each period has its own key. */
   readonly rotationHours: number;
   /** Longest lifetime of a token the keys sign: a retired key stays this long (plus the margin). */
   readonly tokenSeconds: number;
   /** Extra time a retired key stays, for clock skew between processes and verifiers' tolerance (default 5 min). */
   readonly retentionMarginSeconds?: number;
+  /** How long before its period a key is made and published (default 10 min, at most a quarter period). */
+  readonly prepublishSeconds?: number;
   /** Least time between two re-reads of the store caused by an unknown `kid` (default 1 s). */
   readonly unknownKidReloadMs?: number;
   /** Re-read the store at least this often, to see keys other processes made (default 60 s). */
@@ -31,29 +33,35 @@ export interface SigningKeyOptions {
 
 /**
  * Signing keys kept in the state store, so that every process signs with the same key and verifies every
- * other's tokens. The current key is the newest; a key older than the rotation age is replaced by one whose
- * `kid` names the rotation period, inserted with the store's single-winner insert so that processes rotating
- * at once agree on one new key. A replaced key gets a store expiry of its retirement plus the token lifetime
- * (plus a margin), after which it leaves verification and the JWKS; the expiry is derived from the successor's
- * creation time, so any process may record it and all record the same one.
+ * other's tokens.
+ *
+ * Time is cut into rotation periods (signingKeyRotationHours, counted from the epoch) and each period has one
+ * key, whose `kid` names the period: the first process to need it inserts it with the store's single-winner
+ * insert, so processes rotating at once agree on one key. A period's key is made `prepublishSeconds` before
+ * the period starts, so other processes (which re-read the store every `refreshMs`) and JWKS caches know it
+ * before it signs anything; it becomes current when its period starts (at once when no key was made ahead,
+ * after the server was idle). A replaced key gets a store expiry of the successor's start plus the token
+ * lifetime plus a margin, after which it leaves verification and the JWKS. The expiry is derived from the
+ * successor, so any process may record it and all record the same one.
  */
 export function createSigningKeys(options: SigningKeyOptions): SigningKeys {
   const { state, clock } = options;
   const rotationMs = options.rotationHours * 3_600_000;
   const retentionMs = (options.tokenSeconds + (options.retentionMarginSeconds ?? 300)) * 1000;
+  const prepublishMs = Math.min((options.prepublishSeconds ?? 600) * 1000, rotationMs / 4);
   const unknownKidReloadMs = options.unknownKidReloadMs ?? 1000;
   const refreshMs = options.refreshMs ?? 60_000;
 
-  /** Live keys, oldest first. */
+  /** Live keys, by activation time, oldest first. */
   let keys: SigningKey[] = [];
   let loadedAt = Number.NEGATIVE_INFINITY;
   let loading: Promise<void> | undefined;
-  let rotating: Promise<void> | undefined;
+  const making = new Map<number, Promise<void>>();
 
   const now = () => clock.now().getTime();
   const live = (key: SigningKey, at: number) => key.expiresAt === undefined || key.expiresAt > at;
-  const newest = () => keys[keys.length - 1];
-  const isDue = (key: SigningKey | undefined, at: number) => !key || at - key.createdAt >= rotationMs;
+  const kidOf = (period: number) => `es256-${options.rotationHours}h-${period}`;
+  const find = (kid: string) => keys.find((k) => k.kid === kid);
 
   function reload(): Promise<void> {
     if (!loading) {
@@ -71,7 +79,7 @@ export function createSigningKeys(options: SigningKeyOptions): SigningKeys {
 
   async function load(): Promise<void> {
     const at = now();
-    const entries = (await state.list(SIGNING_KEY_SPACE)).sort((a, b) => createdAt(a) - createdAt(b));
+    const entries = (await state.list(SIGNING_KEY_SPACE)).sort((a, b) => activeAt(a) - activeAt(b));
     const known = new Map(keys.map((k) => [k.kid, k]));
     const loaded: SigningKey[] = [];
     for (let i = 0; i < entries.length; i++) {
@@ -79,47 +87,56 @@ export function createSigningKeys(options: SigningKeyOptions): SigningKeys {
       const successor = entries[i + 1];
       let expiresAt = entry.expiresAt;
       if (successor && expiresAt === undefined) {
-        // Retired by a successor whose maker did not get to record it (or has not yet): record it here.
-        const retiredAt = createdAt(successor);
+        // Replaced by a successor whose maker did not get to record it (or has not yet): record it here.
+        const retiredAt = activeAt(successor);
         expiresAt = retiredAt + retentionMs;
         if (expiresAt > at) await state.put(SIGNING_KEY_SPACE, entry.key, { ...entry.value, retiredAt }, expiresAt);
         else await state.delete(SIGNING_KEY_SPACE, entry.key);
       }
       if (expiresAt !== undefined && expiresAt <= at) continue;
       const previous = known.get(entry.key);
-      const key = previous && previous.createdAt === createdAt(entry) ? { ...previous, ...(expiresAt === undefined ? {} : { expiresAt }) } : await importSigningKey(entry.value, expiresAt);
+      const key =
+        previous && previous.createdAt === entry.value.createdAt
+          ? { ...previous, ...(expiresAt === undefined ? {} : { expiresAt }) }
+          : await importSigningKey(entry.value, expiresAt);
       if (key) loaded.push(key);
     }
     keys = loaded;
   }
 
-  async function rotate(at: number): Promise<void> {
-    const period = Math.floor(at / rotationMs);
-    const kid = `es256-${options.rotationHours}h-${period}`;
-    const stored = await generateSigningKey(kid, at);
-    // Of several processes rotating at once, one inserts; the others read its key back on reload.
-    await state.insert(SIGNING_KEY_SPACE, kid, stored);
+  /** Makes sure the store has the key of `period` (one store insert of all processes wins). */
+  function ensure(period: number): Promise<void> {
+    let pending = making.get(period);
+    if (!pending) {
+      pending = (async () => {
+        await reloadAfterNow();
+        if (find(kidOf(period))) return;
+        const stored = await generateSigningKey(kidOf(period), now(), period * rotationMs);
+        await state.insert(SIGNING_KEY_SPACE, stored.kid, stored);
+        await reloadAfterNow();
+      })().finally(() => making.delete(period));
+      making.set(period, pending);
+    }
+    return pending;
   }
 
   return {
     async current() {
       const at = now();
-      if (isDue(newest(), at) || at - loadedAt >= refreshMs) await reload();
-      if (isDue(newest(), at)) {
-        // Requests of this process that find the key due at once share one rotation.
-        rotating ??= rotate(at)
-          .then(() => reloadAfterNow())
-          .finally(() => (rotating = undefined));
-        await rotating;
-      }
-      const key = newest();
+      if (at - loadedAt >= refreshMs) await reload();
+      const period = Math.floor(at / rotationMs);
+      if (!find(kidOf(period))) await ensure(period);
+      // Publish the next period's key ahead of its start; this request keeps signing with the current one.
+      if (at >= (period + 1) * rotationMs - prepublishMs && !find(kidOf(period + 1))) await ensure(period + 1);
+      let key: SigningKey | undefined;
+      for (const k of keys) if (k.activeAt <= at && live(k, at)) key = k;
       if (!key) throw new Error('No signing key could be made or loaded');
       return key;
     },
 
     async byKid(kid) {
       const at = now();
-      const known = keys.find((k) => k.kid === kid);
+      const known = find(kid);
       if (known) return live(known, at) ? known : undefined;
       // An unknown kid may be a key another process just made: re-read, but at most once per interval, so
       // that tokens with made-up kids cannot turn into a stream of store reads.
@@ -127,7 +144,7 @@ export function createSigningKeys(options: SigningKeyOptions): SigningKeys {
         if (loading) await loading;
         else return undefined;
       } else await reload();
-      const found = keys.find((k) => k.kid === kid);
+      const found = find(kid);
       return found && live(found, now()) ? found : undefined;
     },
 
@@ -139,7 +156,7 @@ export function createSigningKeys(options: SigningKeyOptions): SigningKeys {
   };
 }
 
-function createdAt(entry: StateEntry): number {
-  const value = entry.value.createdAt;
-  return typeof value === 'number' ? value : 0;
+function activeAt(entry: StateEntry): number {
+  const { activeAt, createdAt } = entry.value;
+  return typeof activeAt === 'number' ? activeAt : typeof createdAt === 'number' ? createdAt : 0;
 }
