@@ -1,6 +1,7 @@
 import type {
   CapabilityStatement,
   CapabilityStatementRestResource,
+  CapabilityStatementRestSecurity,
   CapabilityStatementRestResourceInteraction,
   CapabilityStatementRestResourceOperation,
   CapabilityStatementRestResourceSearchParam,
@@ -42,6 +43,8 @@ export interface CapabilityOptions {
   transactions?: boolean;
   /** Types served read-only (FhirStore.readOnlyTypes): they list only the interactions that read. */
   readOnlyTypes?: ReadonlySet<string>;
+  /** rest.security: how clients authorize (SMART on FHIR), when authorization is on. */
+  security?: CapabilityStatementRestSecurity;
 }
 
 const READ_INTERACTIONS: ReadonlySet<TypeInteraction> = new Set(['read', 'vread', 'history-instance', 'history-type', 'search-type']);
@@ -137,6 +140,7 @@ export function buildCapabilityStatement(
       {
         mode: 'server',
         ...(documentation ? { documentation } : {}),
+        ...(options.security ? { security: options.security } : {}),
         resource,
         interaction: systemInteractions,
         ...(systemOperations.length > 0 ? { operation: systemOperations } : {}),
