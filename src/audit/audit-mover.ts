@@ -117,8 +117,8 @@ export class AuditMover {
       // Written by a run that stopped before it removed the entry: only the removal is left to do.
       const existing = await store.read('AuditEvent', entry.id);
       if (existing && !existing.deleted) continue;
-      const { event, link } = chained(balpAuditEvent(entry.record, server), head);
-      writes.push({ event: { ...event, id: entry.id }, sequence: link.sequence });
+      const { event, link } = chained({ ...balpAuditEvent(entry.record, server), id: entry.id }, head);
+      writes.push({ event: event as AuditEvent & { id: string }, sequence: link.sequence });
       head = { ...link, lastUpdated: head.lastUpdated };
     }
     if (writes.length > 0) {
