@@ -107,6 +107,7 @@ const OPERATION_RULES: Readonly<Record<string, (type: string | undefined, instan
   '$dose-summary': () => need('Patient', 'r'),
   // Statistics over every patient's dose Observations: not a patient's data, so no patient/ grant.
   '$dose-statistics': () => need('Observation', 's', ['user', 'system']),
+  '$verify-chain': () => need('AuditEvent', 'rs', ['user', 'system']),
 };
 
 /** What a route needs, from its interaction, operation and resource type. */

@@ -17,6 +17,8 @@ export interface AuditRecord {
   readonly requestId: string;
   readonly remoteAddress?: string;
   readonly clientId?: string;
+  /** The access token's id (`jti`), for BALP's OAuth token use (never the token itself). */
+  readonly tokenId?: string;
   /** The signed-in user's subject and FHIR resource. */
   readonly subject?: string;
   readonly fhirUser?: string;
