@@ -35,7 +35,6 @@ function withoutUndefined<T extends object>(value: T): T {
 
 /** What the administration API and the CLI show of a client: everything but the secret's hash. */
 export function clientView(client: RegisteredClient): Omit<RegisteredClient, 'secretHash'> {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { secretHash: _hash, ...view } = client;
   return view;
 }
