@@ -31,11 +31,11 @@ export function grantSystemScopes(requested: string, allowed: readonly string[])
 function intersect(want: ResourceGrant, allowances: readonly ResourceGrant[]): string[] {
   const out: string[] = [];
   for (const allow of allowances) {
-    if (allow.type !== '*' && allow.type !== want.type) continue;
+    if (allow.type !== '*' && want.type !== '*' && allow.type !== want.type) continue;
     const letters = PERMISSIONS.filter((p) => want.permissions.has(p) && allow.permissions.has(p));
     if (letters.length === 0) continue;
     const restriction = mergeRestrictions(want.restriction, allow.restriction);
-    const whole = letters.length === want.permissions.size && sameParams(restriction, want.restriction);
+    const whole = (allow.type === '*' || allow.type === want.type) && letters.length === want.permissions.size && sameParams(restriction, want.restriction);
     if (whole) return [want.scope];
     const type = want.type === '*' ? allow.type : want.type;
     out.push(`system/${type}.${letters.join('')}${restriction && [...restriction].length > 0 ? `?${restriction.toString()}` : ''}`);
