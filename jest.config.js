@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // jose ships as ES modules only: it is transpiled to CommonJS like the sources.
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { isolatedModules: true, diagnostics: false, tsconfig: { allowJs: true } }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }], '/jose/.+\\.js$': ['ts-jest', { isolatedModules: true, diagnostics: false, tsconfig: { allowJs: true } }] },
+  // jose 6 is ESM only: compile it to CommonJS like the sources.
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testTimeout: 30000,
 };

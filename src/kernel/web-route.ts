@@ -30,5 +30,7 @@ export interface WebRoute {
   readonly method: 'GET' | 'POST' | 'DELETE' | 'PUT';
   /** Exact path from the server root (`/.well-known/smart-configuration`, `/auth/token`). */
   readonly path: string;
+  /** When true, the route also answers every path below `path` (`/auth/manage/clients/abc`); it reads request.path. */
+  readonly prefix?: boolean;
   handle(request: WebRequest): Promise<WebResponse>;
 }

@@ -1,0 +1,59 @@
+import { OAuthError } from '../contracts';
+import { PERMISSIONS, parseResourceScope, parseScopes, type ResourceGrant } from '../scopes';
+
+/**
+ * The scope a backend service is granted: each requested system/ scope intersected with the client's allowed
+ * system/ scopes. A wildcard allowance covers each type (`system/*.rs` covers `system/Observation.rs`),
+ * permissions are intersected letter by letter, and an allowance's query restriction is kept (narrowing the
+ * grant). A requested scope granted whole is echoed as written (v1 `.read` stays `.read`).
+ */
+export function grantSystemScopes(requested: string, allowed: readonly string[]): string[] {
+  const parsed = parseScopes(requested);
+  if (parsed.errors.length > 0) throw new OAuthError('invalid_scope', parsed.errors.join('; '), 400);
+  const others = [...parsed.other, ...parsed.ignored];
+  if (others.length > 0) throw new OAuthError('invalid_scope', `client_credentials grants system/ scopes only, not ${others.join(' ').slice(0, 200)}`, 400);
+  const wrongContext = parsed.grants.filter((g) => g.context !== 'system');
+  if (wrongContext.length > 0) throw new OAuthError('invalid_scope', `client_credentials grants system/ scopes only, not ${wrongContext.map((g) => g.scope).join(' ').slice(0, 200)}`, 400);
+  if (parsed.grants.length === 0) throw new OAuthError('invalid_scope', 'scope is required (system/ scopes)', 400);
+
+  const allowances = allowed
+    .filter((s) => s.startsWith('system/'))
+    .map(parseResourceScope)
+    .filter((g): g is ResourceGrant => typeof g !== 'string');
+  const granted = new Set<string>();
+  for (const want of parsed.grants) {
+    for (const scope of intersect(want, allowances)) granted.add(scope);
+  }
+  if (granted.size === 0) throw new OAuthError('invalid_scope', 'none of the requested scopes is allowed for this client', 400);
+  return [...granted];
+}
+
+function intersect(want: ResourceGrant, allowances: readonly ResourceGrant[]): string[] {
+  const out: string[] = [];
+  for (const allow of allowances) {
+    if (allow.type !== '*' && want.type !== '*' && allow.type !== want.type) continue;
+    const letters = PERMISSIONS.filter((p) => want.permissions.has(p) && allow.permissions.has(p));
+    if (letters.length === 0) continue;
+    const restriction = mergeRestrictions(want.restriction, allow.restriction);
+    const whole = (allow.type === '*' || allow.type === want.type) && letters.length === want.permissions.size && sameParams(restriction, want.restriction);
+    if (whole) return [want.scope];
+    const type = want.type === '*' ? allow.type : want.type;
+    out.push(`system/${type}.${letters.join('')}${restriction && [...restriction].length > 0 ? `?${restriction.toString()}` : ''}`);
+  }
+  return out;
+}
+
+/** Both restrictions at once: a grant restricted by both covers only resources matching every parameter. */
+function mergeRestrictions(a: URLSearchParams | undefined, b: URLSearchParams | undefined): URLSearchParams | undefined {
+  if (!a && !b) return undefined;
+  const merged = new URLSearchParams(a);
+  for (const [name, value] of b ?? []) {
+    if (!merged.getAll(name).includes(value)) merged.append(name, value);
+  }
+  return merged;
+}
+
+function sameParams(a: URLSearchParams | undefined, b: URLSearchParams | undefined): boolean {
+  const list = (p: URLSearchParams | undefined) => [...(p ?? [])].map(([n, v]) => `${n}=${v}`).sort().join('&');
+  return list(a) === list(b);
+}
