@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Resource } from '@medplum/fhirtypes';
 import { AccessDecision } from './access/access-decision';
-import { createAuthServer } from './auth/auth-server';
+import { createAuthServer, type AuthServer } from './auth/auth-server';
 import type { LucarneConfig } from './config/config';
 import { CONFORMANCE_FOLDERS, readConformanceFolders } from './config/conformance-folders';
 import { registerBundlePatchValidate } from './fhir/bundle/register-routes';
@@ -57,6 +57,10 @@ export interface LucarneApp {
   readonly router: FhirRouter;
   /** The authorization server's plain web endpoints (SMART discovery, OAuth, sign-in), for the HTTP layer. */
   readonly webRoutes: readonly WebRoute[];
+  /** The caller of a FHIR request, from its Authorization header (the anonymous caller when auth is open). */
+  callerOf(authorization: string | undefined): Promise<Caller>;
+  /** The authorization server (tokens, clients), absent when auth is open. */
+  readonly auth?: AuthServer;
   /** Runs one FHIR interaction as `caller` (default: anonymous); a FhirError becomes its OperationOutcome response. */
   handle(request: FhirRequest, caller?: Caller): Promise<FhirResponse>;
   /** Closes the store. Idempotent. */
@@ -100,6 +104,8 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   const store = withConformanceResources(database, definitions, router, config, clock);
 
   const state = await openStateStore(config, clock);
+  const smart = config.auth === 'smart';
+  const auth = smart ? await createAuthServer({ config, state, store, clock, logger, audit: NO_AUDIT }) : undefined;
   // The access decision looks a patient's linked records up in the server's own (unconfined) context.
   const access = options.access ?? (config.auth === 'open' ? OPEN_ACCESS : new AccessDecision(() => ctx));
   const ctx: ServerContext = Object.freeze({
@@ -109,6 +115,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     state,
     access,
     audit: NO_AUDIT,
+    ...(auth ? { security: auth.security } : {}),
     validator,
     ids: options.ids ?? uuidGenerator,
     clock,
@@ -117,13 +124,13 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     writeRules: rules,
   });
 
-  const auth = await createAuthServer({ config, state, store, clock, logger, audit: NO_AUDIT });
-
   let closing: Promise<void> | undefined;
   return {
     ctx,
     router,
-    webRoutes: auth.routes,
+    webRoutes: auth?.routes ?? [],
+    ...(auth ? { auth } : {}),
+    callerOf: auth ? (authorization) => auth.callerOf(authorization) : async () => ANONYMOUS_CALLER,
     async handle(request, caller = ANONYMOUS_CALLER) {
       try {
         return await router.handle(openRequestContext(ctx, caller, randomUUID()), request);

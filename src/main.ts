@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createApp, type LucarneApp } from './app';
 import type { LucarneConfig } from './config/config';
 import { ConfigError, loadConfig } from './config/load-config';
+import { callersFrom } from './http/caller-of';
 import { createHttpApp } from './http/create-http-app';
 import { createLucarneServer } from './http/http-server';
 import { createLogger } from './kernel/logger';
@@ -35,7 +36,7 @@ function isLoopback(host: string): boolean {
 /** Starts Lucarne's HTTP server with a ready composition root. Used by `npm start` and `lucarne serve`. */
 export async function startServer(config: LucarneConfig, logger: Logger): Promise<RunningServer> {
   const app = await createApp(config, { logger });
-  const http = createHttpApp(app.ctx, app.router, { webRoutes: app.webRoutes });
+  const http = createHttpApp(app.ctx, app.router, { webRoutes: app.webRoutes, callerOf: callersFrom(app.callerOf) });
   const server = createLucarneServer(http, config, logger);
 
   await new Promise<void>((resolve, reject) => {

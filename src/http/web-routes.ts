@@ -16,7 +16,8 @@ const WEB_BODY_LIMIT = 64 * 1024;
 export function mountWebRoutes(app: express.Express, routes: readonly WebRoute[], logger: Logger): void {
   for (const route of routes) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'delete' | 'put';
-    app[method](route.path, (req: Request, res: Response) => {
+    // A prefix route also answers the paths below it (Express 5 names the wildcard).
+    app[method](route.prefix ? [route.path, `${route.path}/*rest`] : route.path, (req: Request, res: Response) => {
       void serve(route, req, res, logger);
     });
   }

@@ -17,6 +17,7 @@ export function capabilitiesHandler(router: FhirRouter): RouteHandler {
         date: ctx.clock.now().toISOString(),
         transactions: ctx.store.supportsTransactions,
         readOnlyTypes: ctx.store.readOnlyTypes,
+        ...(ctx.security ? { security: ctx.security } : {}),
       });
       cache.set(ctx.config, statement);
     }

@@ -1,3 +1,4 @@
+import type { CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import type { LucarneConfig } from '../../config/config';
 import type { AuditSink } from '../../kernel/audit-sink';
@@ -24,6 +25,8 @@ export interface ServerContext {
   readonly state: StateStore;
   /** Decides, for every request and every Bundle entry, whether the caller may do it. */
   readonly access: AccessPolicy;
+  /** The CapabilityStatement's rest.security (SMART on FHIR and its endpoints), when authorization is on. */
+  readonly security?: CapabilityStatementRestSecurity;
   /** Where the router records every access (allowed or refused) for the audit trail. */
   readonly audit: AuditSink;
   readonly validator: Validator;
