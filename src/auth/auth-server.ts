@@ -41,6 +41,8 @@ export async function createAuthServer(deps: AuthDeps): Promise<AuthServer> {
   const tokens = createTokenService({ config: deps.config, state: deps.state, clock: deps.clock });
   const clients = createClientServices({ ...deps, issuer: tokens.issuer, verifier: tokens.verifier, revocations: tokens.revocations });
   const grants = [clients.grants.clientCredentials];
+  // The JWKS publishes a key from the first start, before any token is signed.
+  await tokens.keys.current();
   return {
     routes: [...tokens.routes, ...clients.routes(grants)],
     security: capabilitySecurity(tokens.urls),
