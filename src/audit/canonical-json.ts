@@ -1,7 +1,10 @@
 /**
- * Canonical JSON: object keys sorted (by UTF-16 code units, as Array.prototype.sort), no whitespace, strings
- * and numbers as JSON.stringify writes them, undefined members left out. Two equal JSON values always give
- * the same text, whatever order their keys were written or stored in, so a hash over it survives storage.
+ * Canonical JSON of the audit chain: no whitespace; in every object `resourceType` first, then `id`, then the
+ * other keys sorted (by UTF-16 code units, as Array.prototype.sort); strings and numbers as JSON.stringify
+ * writes them; undefined members left out. Equal JSON values give the same text whatever order their keys
+ * were written or stored in, so a hash over it survives storage. (resourceType and id lead because that is
+ * how the store writes a resource: the text it keeps is then the canonical text with meta spliced in, and
+ * the verification can hash it without parsing, see verify-chain.ts.)
  */
 export function canonicalJson(value: unknown): string {
   return write(value, undefined);
@@ -18,6 +21,22 @@ export function canonicalJsonWithout(
   keepExtension?: (item: unknown) => boolean,
 ): string {
   return write(value, { omit, keepExtension });
+}
+
+/** A deep copy of a JSON value with the keys of every object in canonical order (what the audit job stores). */
+export function inCanonicalOrder<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item: unknown) => inCanonicalOrder(item)) as T;
+  const record = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of orderedKeys(record)) if (record[key] !== undefined) out[key] = inCanonicalOrder(record[key]);
+  return out as T;
+}
+
+const rank = (key: string) => (key === 'resourceType' ? 0 : key === 'id' ? 1 : 2);
+
+function orderedKeys(record: Record<string, unknown>): string[] {
+  return Object.keys(record).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 interface TopLevel {
@@ -37,10 +56,9 @@ function write(value: unknown, top: TopLevel | undefined): string {
     return out + ']';
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
   let out = '{';
   let first = true;
-  for (const key of keys) {
+  for (const key of orderedKeys(record)) {
     let member = record[key];
     if (member === undefined) continue;
     if (top) {

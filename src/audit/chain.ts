@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent, Extension } from '@medplum/fhirtypes';
-import { canonicalJsonWithout } from './canonical-json';
+import { canonicalJsonWithout, inCanonicalOrder } from './canonical-json';
 
 /** The extension each AuditEvent of the trail carries: its place in the hash chain. */
 export const CHAIN_URL = 'https://lucarne.example/fhir/StructureDefinition/audit-chain';
@@ -32,7 +32,10 @@ export function eventHash(previous: string, event: AuditEvent): string {
   return createHash('sha256').update(previous).update(canonical).digest('hex');
 }
 
-/** The event with its chain extension, linked after `head`. */
+/**
+ * The event with its chain extension, linked after `head`, with its keys in canonical order (the order the
+ * store then keeps, so that the verification finds the canonical text in the stored one).
+ */
 export function chained(event: AuditEvent, head: ChainLink): { event: AuditEvent; link: ChainLink } {
   const sequence = head.sequence + 1;
   const hash = eventHash(head.hash, event);
@@ -44,7 +47,7 @@ export function chained(event: AuditEvent, head: ChainLink): { event: AuditEvent
       { url: 'hash', valueString: hash },
     ],
   };
-  return { event: { ...event, extension: [...(event.extension ?? []), extension] }, link: { sequence, hash } };
+  return { event: inCanonicalOrder({ ...event, extension: [...(event.extension ?? []), extension] }), link: { sequence, hash } };
 }
 
 /** The chain mark an event carries, or undefined when it has none (or a malformed one). */

@@ -4,6 +4,7 @@ import type { SearchRequest } from '../fhir/search/search-request';
 import type { FhirStore, VersionRecord } from '../store/store';
 import { canonicalJsonWithout } from './canonical-json';
 import { CHAIN_URL, chainMarkOf, GENESIS_HASH } from './chain';
+import { canonicalFromStoredText } from './stored-chain-text';
 
 export type BreakReason = 'hash-mismatch' | 'previous-mismatch' | 'missing-sequence' | 'duplicate-sequence' | 'no-chain-mark';
 
@@ -90,6 +91,13 @@ export async function verifyChain(store: FhirStore): Promise<ChainVerification> 
 }
 
 function inspect(record: VersionRecord): Seen | undefined {
+  // Fast path: the stored text holds the canonical text (see stored-chain-text.ts); nothing is parsed.
+  const stored = record.json !== undefined ? canonicalFromStoredText(record.json) : undefined;
+  if (stored) {
+    const { mark } = stored;
+    const hash = createHash('sha256').update(mark.previous).update(stored.canonical).digest('hex');
+    if (hash === mark.hash) return { id: record.id, sequence: mark.sequence, previous: mark.previous, hash: mark.hash, hashOk: true };
+  }
   const event = (record.resource ?? JSON.parse(record.json ?? 'null')) as AuditEvent | null;
   if (!event) return undefined;
   const mark = chainMarkOf(event);
