@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Resource } from '@medplum/fhirtypes';
 import { AccessDecision } from './access/access-decision';
+import { createAuditTrail } from './audit/audit-trail';
 import { createAuthServer, type AuthServer } from './auth/auth-server';
 import type { LucarneConfig } from './config/config';
 import { CONFORMANCE_FOLDERS, readConformanceFolders } from './config/conformance-folders';
@@ -94,18 +95,24 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   registerImagingRoutes(router);
   // Server rules every write passes, whatever the profiles: the INS check key and one INS per Patient.
   const rules = [insWriteRule()];
-  const database = withWriteRules(await openStore(config, definitions, conformance.resources, clock, logger, options.durability), rules);
+  const raw = await openStore(config, definitions, conformance.resources, clock, logger, options.durability);
+  const state = await openStateStore(config, clock);
+  const smart = config.auth === 'smart';
+  // The audit trail of a server with authorization: a durable journal, then chained BALP AuditEvents that
+  // no request may change (an open server records nothing: it knows no one).
+  const trail = smart ? await createAuditTrail({ config, store: raw, state, clock, logger: logger.child({ component: 'audit' }) }) : undefined;
+  trail?.registerRoutes(router);
+  const database = withWriteRules(trail ? trail.appendOnly(raw) : raw, rules);
   try {
     await backfillClaims(database, rules, logger);
   } catch (err) {
-    await database.close();
+    await Promise.all([database.close(), trail?.stop(), state.close()]);
     throw err;
   }
   const store = withConformanceResources(database, definitions, router, config, clock);
-
-  const state = await openStateStore(config, clock);
-  const smart = config.auth === 'smart';
-  const auth = smart ? await createAuthServer({ config, state, store, clock, logger, audit: NO_AUDIT }) : undefined;
+  const audit = trail?.sink ?? NO_AUDIT;
+  const auth = smart ? await createAuthServer({ config, state, store, clock, logger, audit }) : undefined;
+  trail?.start();
   // The access decision looks a patient's linked records up in the server's own (unconfined) context.
   const access = options.access ?? (config.auth === 'open' ? OPEN_ACCESS : new AccessDecision(() => ctx));
   const ctx: ServerContext = Object.freeze({
@@ -114,7 +121,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     store,
     state,
     access,
-    audit: NO_AUDIT,
+    audit,
     ...(auth ? { security: auth.security } : {}),
     validator,
     ids: options.ids ?? uuidGenerator,
@@ -140,7 +147,10 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
       }
     },
     close() {
-      closing ??= Promise.all([store.close(), state.close()]).then(() => undefined);
+      closing ??= (async () => {
+        await trail?.stop();
+        await Promise.all([store.close(), state.close()]);
+      })();
       return closing;
     },
   };

@@ -47,7 +47,7 @@ describe('SMART backend services against the default server', () => {
     privateKey = keys.privateKey;
     const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES384', use: 'sig' };
     await app.auth!.clients.registry.add({
-      clientId: 'dashboard', name: 'Regional dashboard', type: 'confidential-asymmetric', redirectUris: [], allowedScopes: ['system/Patient.cruds', 'system/Observation.rs'], jwks: { keys: [jwk] },
+      clientId: 'dashboard', name: 'Regional dashboard', type: 'confidential-asymmetric', redirectUris: [], allowedScopes: ['system/Patient.cruds', 'system/Observation.rs', 'system/AuditEvent.rs'], jwks: { keys: [jwk] },
     });
   });
   afterAll(async () => {
@@ -111,6 +111,26 @@ describe('SMART backend services against the default server', () => {
     expect(introspected.body).toEqual({ active: false });
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await http.get('/fhir/Patient/p1').set('Authorization', `Bearer ${good}`).set('Accept-Encoding', '')).status).toBe(401);
+  });
+
+  it('records every access, refused ones included, as chained AuditEvents that verify and cannot be changed', async () => {
+    const auth = `Bearer ${(await token('system/Patient.cruds system/AuditEvent.rs')).body.access_token}`;
+    expect((await http.get('/fhir/Patient/p1').set('Authorization', auth).set('Accept-Encoding', '').set('X-Request-Id', 'audited-read')).status).toBe(200);
+    expect((await http.get('/fhir/Patient/p1').set('X-Request-Id', 'audited-refusal')).status).toBe(401);
+    let events: { resource: { id: string; outcome?: string; agent?: { who?: { identifier?: { value?: string } } }[] } }[] = [];
+    for (let i = 0; i < 50 && events.length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      events = (await http.get('/fhir/AuditEvent?entity=Patient/p1&_count=100').set('Authorization', auth)).body.entry ?? [];
+    }
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    const outcomes = events.map((e) => e.resource.outcome);
+    expect(outcomes).toContain('0');
+    expect(outcomes.some((o) => o !== '0')).toBe(true);
+    const verified = await http.get('/fhir/AuditEvent/$verify-chain').set('Authorization', auth);
+    expect(verified.status).toBe(200);
+    expect(verified.body.parameter.find((p: { name: string }) => p.name === 'result').valueBoolean).toBe(true);
+    const all = `Bearer ${(await token('system/Patient.cruds system/AuditEvent.rs')).body.access_token}`;
+    expect((await http.delete(`/fhir/AuditEvent/${events[0].resource.id}`).set('Authorization', all)).status).toBeGreaterThanOrEqual(403);
   });
 
   it('refuses a replayed assertion', async () => {
