@@ -6,6 +6,7 @@ import { UsageError, integerOption, parseCommandLine, runCommand } from './args'
 import { collectFiles, importFiles } from './import-files';
 import { localTarget, remoteTarget, type ImportTarget } from './import-target';
 import { createProgressReporter } from './progress';
+import { runToken } from './token-command';
 
 const USAGE = `Usage: lucarne <command> [options]
 
@@ -18,6 +19,8 @@ Commands:
     --data-dir <folder>                   Data folder to load into (default: LUCARNE_DATA_DIR or ./data).
     --batch-size <n>                      NDJSON resources per transaction (default 500).
     --config <file.json>                  Configuration file (as for serve).
+  token [--scope "system/*.rs"]           Print an access token for local use (signed with the server's
+                                          key from the data folder; see lucarne token --help).
   help, --help                            Show this text (lucarne <command> --help: that command's).
 
 Exit codes: 0 success, 1 some resources failed, 2 bad usage or configuration.`;
@@ -27,7 +30,7 @@ const SERVE_USAGE = `Usage: lucarne serve [--config file.json]
 Starts the FHIR server. Settings come from the configuration file and environment variables (see the
 README's Settings table). Stop it with Ctrl-C or SIGTERM: it finishes in-flight requests first.`;
 
-const IMPORT_USAGE = USAGE.slice(USAGE.indexOf('  import'), USAGE.indexOf('  help'))
+const IMPORT_USAGE = USAGE.slice(USAGE.indexOf('  import'), USAGE.indexOf('  token'))
   .split('\n')
   .map((line) => line.replace(/^ {2}/, ''))
   .join('\n')
@@ -42,6 +45,7 @@ async function run(argv: string[]): Promise<number> {
     return -1; // keeps running until a signal
   }
   if (command === 'import') return runImport(rest);
+  if (command === 'token') return runToken(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
