@@ -133,6 +133,17 @@ describe('SMART backend services against the default server', () => {
     expect((await http.delete(`/fhir/AuditEvent/${events[0].resource.id}`).set('Authorization', all)).status).toBeGreaterThanOrEqual(403);
   });
 
+  it('gives page links that work only for the token that made them', async () => {
+    const first = `Bearer ${(await token('system/Patient.cruds')).body.access_token}`;
+    const second = `Bearer ${(await token('system/Patient.cruds')).body.access_token}`;
+    await http.put('/fhir/Patient/p2').set('Authorization', first).set('Content-Type', JSON_TYPE).send({ resourceType: 'Patient', id: 'p2', name: [{ family: 'Martin' }] });
+    const page = await http.get('/fhir/Patient?family=martin&_count=1&_sort=_id').set('Authorization', first);
+    const next = (page.body.link as { relation: string; url: string }[]).find((l) => l.relation === 'next')!.url.replace('http://127.0.0.1', '');
+    expect((await http.get(next).set('Authorization', first)).status).toBe(200);
+    const stolen = await http.get(next).set('Authorization', second);
+    expect(stolen.status).toBe(400);
+  });
+
   it('refuses a replayed assertion', async () => {
     const jwt = await assertion();
     const form = { grant_type: 'client_credentials', scope: 'system/Patient.rs', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt };

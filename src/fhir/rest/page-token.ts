@@ -15,10 +15,13 @@ const NOT_BOUND = new Set(['_cursor', '_count', '_offset', '_format', '_pretty',
 
 export const CURSOR_PARAM = '_cursor';
 
-/** The search's identity for the MAC: its other parameters, order-insensitive. */
-export function searchFingerprint(path: string, query: URLSearchParams): string {
+/**
+ * The search's identity for the MAC: its other parameters, order-insensitive, and the access token that
+ * asked (`tokenId`), so that a page link works only for the token that made it.
+ */
+export function searchFingerprint(path: string, query: URLSearchParams, tokenId = ''): string {
   const pairs = [...query].filter(([k]) => !NOT_BOUND.has(k)).map(([k, v]) => `${k}=${v}`).sort();
-  return `${path}?${pairs.join('&')}`;
+  return `${path}?${pairs.join('&')}${tokenId ? `\n${tokenId}` : ''}`;
 }
 
 function mac(payload: string, fingerprint: string): Buffer {

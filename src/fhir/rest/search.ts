@@ -61,7 +61,7 @@ async function runSearch(
   const used = withoutParameters(query, parsed.unknown);
   const searchRequest = { ...parsed.request };
   if (compartment) searchRequest.compartment = compartment;
-  const fingerprint = searchFingerprint(path, used);
+  const fingerprint = searchFingerprint(path, used, ctx.caller.tokenId);
   const token = used.get(CURSOR_PARAM);
   if (token) searchRequest.cursor = decodePageToken(token, fingerprint);
   // Without _total, the total is given when it is cheap to know (as HAPI does); _total=none skips it.
