@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { methodNotAllowed } from '../kernel/errors';
-import type { SearchRequest, SearchResult } from '../fhir/search/search-request';
-import type { ClaimHolder, ClaimsBackfill, FhirStore, HistoryPage, HistoryQuery, VersionRecord, WriteOptions } from '../store/store';
+import { DelegatingStore } from '../store/delegating-store';
+import type { FhirStore, VersionRecord, WriteOptions } from '../store/store';
 
 /** The types only the audit job writes (directly to the underlying store). */
 export const AUDIT_TYPES: ReadonlySet<string> = new Set(['AuditEvent']);
@@ -20,69 +20,30 @@ export function appendOnlyAudit(store: FhirStore): FhirStore {
   return new AppendOnlyStore(store);
 }
 
-class AppendOnlyStore implements FhirStore {
-  constructor(private readonly inner: FhirStore) {}
+class AppendOnlyStore extends DelegatingStore {
+  override readonly readOnlyTypes: ReadonlySet<string>;
 
-  get backend(): FhirStore['backend'] {
-    return this.inner.backend;
+  constructor(inner: FhirStore) {
+    super(inner);
+    this.readOnlyTypes = new Set([...(inner.readOnlyTypes ?? []), ...AUDIT_TYPES]);
   }
 
-  get supportsTransactions(): boolean {
-    return this.inner.supportsTransactions;
+  protected wrap(store: FhirStore): FhirStore {
+    return new AppendOnlyStore(store);
   }
 
-  get readOnlyTypes(): ReadonlySet<string> {
-    return new Set([...(this.inner.readOnlyTypes ?? []), ...AUDIT_TYPES]);
-  }
-
-  get claimsBackfill(): ClaimsBackfill | undefined {
-    return this.inner.claimsBackfill;
-  }
-
-  create(resource: Resource & { id: string }, options?: WriteOptions): Promise<VersionRecord> {
+  override create(resource: Resource & { id: string }, options?: WriteOptions): Promise<VersionRecord> {
     if (AUDIT_TYPES.has(resource.resourceType)) return Promise.reject(refusal('create'));
     return this.inner.create(resource, options);
   }
 
-  update(resource: Resource & { id: string }, options?: WriteOptions): Promise<{ record: VersionRecord; created: boolean }> {
+  override update(resource: Resource & { id: string }, options?: WriteOptions): Promise<{ record: VersionRecord; created: boolean }> {
     if (AUDIT_TYPES.has(resource.resourceType)) return Promise.reject(refusal(options?.method === 'PATCH' ? 'patch' : 'update'));
     return this.inner.update(resource, options);
   }
 
-  delete(resourceType: string, id: string, options?: WriteOptions): Promise<VersionRecord | undefined> {
+  override delete(resourceType: string, id: string, options?: WriteOptions): Promise<VersionRecord | undefined> {
     if (AUDIT_TYPES.has(resourceType)) return Promise.reject(refusal('delete'));
     return this.inner.delete(resourceType, id, options);
-  }
-
-  read(resourceType: string, id: string): Promise<VersionRecord | undefined> {
-    return this.inner.read(resourceType, id);
-  }
-
-  vread(resourceType: string, id: string, versionId: string): Promise<VersionRecord | undefined> {
-    return this.inner.vread(resourceType, id, versionId);
-  }
-
-  history(query: HistoryQuery): Promise<HistoryPage> {
-    return this.inner.history(query);
-  }
-
-  search(request: SearchRequest): Promise<SearchResult> {
-    return this.inner.search(request);
-  }
-
-  claimHolders(keys: readonly string[]): Promise<ClaimHolder[]> {
-    return this.inner.claimHolders(keys);
-  }
-
-  transaction<T>(fn: (tx: FhirStore) => Promise<T>): Promise<T> {
-    return this.inner.transaction((tx) => fn(new AppendOnlyStore(tx)));
-  }
-
-  ready(): Promise<void> {
-    return this.inner.ready?.() ?? Promise.resolve();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
