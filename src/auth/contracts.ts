@@ -169,3 +169,30 @@ export interface TokenRevocations {
   revokeFamily(family: string): Promise<void>;
   isRevoked(token: Pick<VerifiedToken, 'jti' | 'family'>): Promise<boolean>;
 }
+
+/**
+ * An approved authorization request, kept until its code is redeemed at the token endpoint (state space
+ * `oauth-code`, keyed by the SHA-256 of the code; 60 seconds).
+ */
+export interface ApprovedAuthorization {
+  readonly clientId: string;
+  /** The redirect_uri of the authorization request: the token request must repeat it exactly. */
+  readonly redirectUri: string;
+  /** The PKCE S256 code_challenge (base64url SHA-256 of the verifier). */
+  readonly codeChallenge: string;
+  /** What the tokens will carry: the granted scopes (already within the client's), the user, the launch context. */
+  readonly grant: Omit<TokenGrant, 'family'>;
+  /** OpenID Connect nonce of the request, echoed in the id_token. */
+  readonly nonce?: string;
+  /** The sign-in session of the approval: an online_access refresh token lives only as long as it. */
+  readonly sessionId?: string;
+}
+
+/** Issues authorization codes for approved requests (the authorization_code grant redeems them). */
+export interface AuthorizationCodes {
+  /** Stores the approval and returns its code: opaque, single-use, valid 60 seconds. */
+  issue(approval: ApprovedAuthorization): Promise<string>;
+}
+
+/** Whether a sign-in session is still live (online_access refresh tokens end with it). */
+export type SessionCheck = (sessionId: string) => Promise<boolean>;
