@@ -1,5 +1,5 @@
 import { OAuthError, type GrantHandler, type TokenIssuer } from '../contracts';
-import { grantSystemScopes } from './system-scopes';
+import { grantSystemScopes } from '../scope-grants';
 
 /**
  * SMART Backend Services (client_credentials): only confidential-asymmetric clients, whose private_key_jwt

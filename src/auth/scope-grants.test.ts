@@ -1,5 +1,5 @@
-import { OAuthError } from '../contracts';
-import { grantSystemScopes } from './system-scopes';
+import { OAuthError } from './contracts';
+import { grantInteractiveScopes, grantSystemScopes } from './scope-grants';
 
 describe('grantSystemScopes', () => {
   const grant = (requested: string, allowed: string[]) => grantSystemScopes(requested, allowed);
@@ -41,5 +41,25 @@ describe('grantSystemScopes', () => {
     expect(refusal('launch system/*.rs', ['system/*.rs'])).toBe('invalid_scope');
     expect(refusal('admin', ['system/*.rs', 'admin'])).toBe('invalid_scope');
     expect(refusal('   ', ['system/*.rs'])).toBe('invalid_scope');
+  });
+});
+
+describe('grantInteractiveScopes', () => {
+  const allowed = ['patient/*.rs', 'user/ImagingStudy.rs', 'offline_access'];
+
+  it('intersects patient/ and user/ scopes with the client and keeps the identity and launch scopes', () => {
+    expect(grantInteractiveScopes('openid fhirUser launch/patient patient/Observation.rs user/*.rs', allowed).sort()).toEqual(
+      ['fhirUser', 'launch/patient', 'openid', 'patient/Observation.rs', 'user/ImagingStudy.rs'].sort(),
+    );
+  });
+
+  it('grants offline_access only to a client allowed it', () => {
+    expect(grantInteractiveScopes('offline_access patient/*.rs', allowed)).toContain('offline_access');
+    expect(grantInteractiveScopes('offline_access patient/*.rs', ['patient/*.rs'])).not.toContain('offline_access');
+  });
+
+  it('never grants system/ scopes, nor a patient/ scope from a user/ allowance', () => {
+    expect(() => grantInteractiveScopes('system/*.rs', allowed)).toThrow(/backend services/);
+    expect(() => grantInteractiveScopes('patient/ImagingStudy.rs', ['user/ImagingStudy.rs'])).toThrow(/none of the requested/);
   });
 });

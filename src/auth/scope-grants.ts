@@ -1,7 +1,9 @@
-import { OAuthError } from '../contracts';
-import { PERMISSIONS, parseResourceScope, parseScopes, type ResourceGrant } from '../scopes';
+import { OAuthError } from './contracts';
+import { PERMISSIONS, parseResourceScope, parseScopes, type NonResourceScope, type ResourceGrant, type ScopeContext } from './scopes';
 
 /**
+ * Scopes granted as requested, within what the client is allowed.
+ *
  * The scope a backend service is granted: each requested system/ scope intersected with the client's allowed
  * system/ scopes. A wildcard allowance covers each type (`system/*.rs` covers `system/Observation.rs`),
  * permissions are intersected letter by letter, and an allowance's query restriction is kept (narrowing the
@@ -15,16 +17,43 @@ export function grantSystemScopes(requested: string, allowed: readonly string[])
   const wrongContext = parsed.grants.filter((g) => g.context !== 'system');
   if (wrongContext.length > 0) throw new OAuthError('invalid_scope', `client_credentials grants system/ scopes only, not ${wrongContext.map((g) => g.scope).join(' ').slice(0, 200)}`, 400);
   if (parsed.grants.length === 0) throw new OAuthError('invalid_scope', 'scope is required (system/ scopes)', 400);
+  const granted = grantResourceScopes(parsed.grants, allowed);
+  if (granted.length === 0) throw new OAuthError('invalid_scope', 'none of the requested scopes is allowed for this client', 400);
+  return granted;
+}
 
+/**
+ * Identity, launch and online scopes any interactive client may be granted; offline_access (a refresh token
+ * that outlives the sign-in) only when the client's allowed scopes list it.
+ */
+const ALWAYS_GRANTABLE: readonly NonResourceScope[] = ['openid', 'fhirUser', 'profile', 'launch', 'launch/patient', 'launch/encounter', 'online_access'];
+
+/**
+ * The scope an app is granted at the authorization endpoint: its patient/ and user/ scopes intersected with
+ * the client's allowed ones as for backend services, plus the identity and launch scopes; system/ scopes are
+ * for backend services only and unknown scopes are left out (SMART lets a server ignore them).
+ */
+export function grantInteractiveScopes(requested: string, allowed: readonly string[]): string[] {
+  const parsed = parseScopes(requested);
+  if (parsed.errors.length > 0) throw new OAuthError('invalid_scope', parsed.errors.join('; '), 400);
+  const system = parsed.grants.filter((g) => g.context === 'system');
+  if (system.length > 0) throw new OAuthError('invalid_scope', `system/ scopes are for backend services, not ${system.map((g) => g.scope).join(' ').slice(0, 200)}`, 400);
+  const other = [...parsed.other].filter((s) => ALWAYS_GRANTABLE.includes(s) || allowed.includes(s));
+  const resources = grantResourceScopes(parsed.grants, allowed);
+  if (resources.length === 0) throw new OAuthError('invalid_scope', 'none of the requested resource scopes is allowed for this client', 400);
+  return [...other, ...resources];
+}
+
+function grantResourceScopes(wanted: readonly ResourceGrant[], allowed: readonly string[]): string[] {
   const allowances = allowed
-    .filter((s) => s.startsWith('system/'))
+    .filter((s) => /^(?:patient|user|system)\//.test(s))
     .map(parseResourceScope)
     .filter((g): g is ResourceGrant => typeof g !== 'string');
   const granted = new Set<string>();
-  for (const want of parsed.grants) {
-    for (const scope of intersect(want, allowances)) granted.add(scope);
+  for (const want of wanted) {
+    const sameContext = allowances.filter((a) => a.context === want.context);
+    for (const scope of intersect(want, sameContext)) granted.add(scope);
   }
-  if (granted.size === 0) throw new OAuthError('invalid_scope', 'none of the requested scopes is allowed for this client', 400);
   return [...granted];
 }
 
@@ -38,7 +67,7 @@ function intersect(want: ResourceGrant, allowances: readonly ResourceGrant[]): s
     const whole = (allow.type === '*' || allow.type === want.type) && letters.length === want.permissions.size && sameParams(restriction, want.restriction);
     if (whole) return [want.scope];
     const type = want.type === '*' ? allow.type : want.type;
-    out.push(`system/${type}.${letters.join('')}${restriction && [...restriction].length > 0 ? `?${restriction.toString()}` : ''}`);
+    out.push(`${want.context satisfies ScopeContext}/${type}.${letters.join('')}${restriction && [...restriction].length > 0 ? `?${restriction.toString()}` : ''}`);
   }
   return out;
 }
