@@ -111,7 +111,9 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   }
   const store = withConformanceResources(database, definitions, router, config, clock);
   const audit = trail?.sink ?? NO_AUDIT;
-  const auth = smart ? await createAuthServer({ config, state, store, clock, logger, audit }) : undefined;
+  // The sign-in pages read patients as the signed-in user through the one door, like any other request.
+  const dispatch = (request: FhirRequest, caller: Caller) => answer(request, caller);
+  const auth = smart ? await createAuthServer({ config, state, store, clock, logger, audit, dispatch }) : undefined;
   trail?.start();
   // The access decision looks a patient's linked records up in the server's own (unconfined) context.
   const access = options.access ?? (config.auth === 'open' ? OPEN_ACCESS : new AccessDecision(() => ctx));
@@ -131,6 +133,15 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     writeRules: rules,
   });
 
+  async function answer(request: FhirRequest, caller: Caller): Promise<FhirResponse> {
+    try {
+      return await router.handle(openRequestContext(ctx, caller, randomUUID()), request);
+    } catch (e) {
+      if (e instanceof FhirError) return { status: e.status, headers: e.headers, body: e.outcome };
+      throw e;
+    }
+  }
+
   let closing: Promise<void> | undefined;
   return {
     ctx,
@@ -138,14 +149,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
     webRoutes: auth?.routes ?? [],
     ...(auth ? { auth } : {}),
     callerOf: auth ? (authorization) => auth.callerOf(authorization) : async () => ANONYMOUS_CALLER,
-    async handle(request, caller = ANONYMOUS_CALLER) {
-      try {
-        return await router.handle(openRequestContext(ctx, caller, randomUUID()), request);
-      } catch (e) {
-        if (e instanceof FhirError) return { status: e.status, headers: e.headers, body: e.outcome };
-        throw e;
-      }
-    },
+    handle: (request, caller = ANONYMOUS_CALLER) => answer(request, caller),
     close() {
       closing ??= (async () => {
         await trail?.stop();

@@ -2,7 +2,17 @@ import type { CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { ANONYMOUS_CALLER, type Caller } from '../fhir/rest/caller';
 import { FhirError } from '../kernel/errors';
+import { authorizeRoutes } from './authorize/authorize-routes';
+import { createAuthorizeFlow } from './authorize/authorize-flow';
+import { createPatientFinder, type FhirDispatch } from './authorize/patient-finder';
+import { createPendingAuthorizations } from './authorize/pending-authorizations';
+import { createSignInSessions } from './authorize/sign-in-sessions';
 import { createClientServices, type ClientServices } from './clients/client-services';
+import { createGrantServices } from './grants/grant-services';
+import { createLaunchContexts } from './launch/launch-context';
+import { launchRoute } from './launch/launch-route';
+import { createUserServices, type UserServices } from './users/user-services';
+import type { ScryptCost } from './users/password-hash';
 import { capabilitySecurity } from './discovery/capability-security';
 import { createTokenService, type TokenService } from './tokens/token-service';
 import type { LucarneConfig } from '../config/config';
@@ -22,6 +32,13 @@ export interface AuthDeps {
   readonly logger: Logger;
   /** Where token, sign-in and launch events are recorded. */
   readonly audit: AuditSink;
+  /**
+   * The FHIR dispatch (access decision and audit included), for what the sign-in pages read as the user:
+   * the patient picker. Called only once requests arrive, so it may be bound after the server is built.
+   */
+  readonly dispatch: FhirDispatch;
+  /** Password hashing cost of local accounts (tests lower it). */
+  readonly hashCost?: ScryptCost;
 }
 
 /** Lucarne's SMART on FHIR authorization server, as the composition root mounts it. */
@@ -34,17 +51,69 @@ export interface AuthServer {
   readonly security: CapabilityStatementRestSecurity;
   readonly tokens: TokenService;
   readonly clients: ClientServices;
+  readonly users: UserServices;
 }
 
 /** Composes the parts of the authorization server (see contracts.ts for the seams between them). */
 export async function createAuthServer(deps: AuthDeps): Promise<AuthServer> {
   const tokens = createTokenService({ config: deps.config, state: deps.state, clock: deps.clock });
   const clients = createClientServices({ ...deps, issuer: tokens.issuer, verifier: tokens.verifier, revocations: tokens.revocations });
-  const grants = [clients.grants.clientCredentials];
+  const users = createUserServices({ ...deps, ...(deps.hashCost ? { hashCost: deps.hashCost } : {}) });
+  const sessions = createSignInSessions({
+    state: deps.state,
+    clock: deps.clock,
+    minutes: deps.config.sessionMinutes,
+    secure: tokens.urls.issuer.startsWith('https:'),
+    cookiePath: new URL(tokens.urls.issuer).pathname,
+  });
+  const userGrants = createGrantServices({
+    state: deps.state,
+    clock: deps.clock,
+    issuer: tokens.issuer,
+    revocations: tokens.revocations,
+    refreshTokenDays: deps.config.refreshTokenDays,
+    isSessionLive: (id) => sessions.isLive(id),
+  });
+  const grants = [clients.grants.clientCredentials, userGrants.authorizationCode, userGrants.refreshToken];
+  const launches = createLaunchContexts(deps.state, deps.clock);
+  const pending = createPendingAuthorizations(deps.state, deps.clock);
+  const patients = createPatientFinder((request, caller) => deps.dispatch(request, caller));
+  const flow = createAuthorizeFlow({
+    urls: tokens.urls,
+    pending,
+    sessions,
+    patients,
+    codes: userGrants.codes,
+    audit: deps.audit,
+    clock: deps.clock,
+    upstream: users.upstream !== undefined,
+    carriesLaunchUser: async (clientId) => (await clients.registry.get(clientId))?.carriesLaunchUser === true,
+  });
+  const signInRoutes = authorizeRoutes({
+    urls: tokens.urls,
+    clients: clients.registry,
+    launches,
+    pending,
+    sessions,
+    flow,
+    patients,
+    passwords: users.signIn,
+    ...(users.upstream ? { upstream: users.upstream } : {}),
+    audit: deps.audit,
+    clock: deps.clock,
+    cookie: { secure: tokens.urls.issuer.startsWith('https:'), path: new URL(tokens.urls.issuer).pathname },
+  });
   // The JWKS publishes a key from the first start, before any token is signed.
   await tokens.keys.current();
+  await users.ensureAdministrator();
   return {
-    routes: [...tokens.routes, ...clients.routes(grants)],
+    routes: [
+      ...tokens.routes,
+      ...clients.routes(grants, { revokeRefreshToken: userGrants.revokeRefreshToken }),
+      ...signInRoutes,
+      launchRoute({ authenticator: clients.authenticator, launches, audit: deps.audit, clock: deps.clock }),
+    ],
+    users,
     security: capabilitySecurity(tokens.urls),
     tokens,
     clients,
