@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util';
 /** A bad command line: printed as one line (no stack trace) and the process exits with code 2. */
 export class UsageError extends Error {}
 
-export type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean }>;
+export type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: boolean }>;
 
 export interface ParsedArgs {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   /** --help or -h was given: the caller prints its usage and does nothing else. */
   help: boolean;
@@ -24,7 +24,7 @@ export function parseCommandLine(argv: string[], options: OptionSpecs, { positio
       allowPositionals: positionals,
       options: { ...options, help: { type: 'boolean', short: 'h' } },
     });
-    const { help, ...values } = parsed.values as Record<string, string | boolean | undefined>;
+    const { help, ...values } = parsed.values as Record<string, string | boolean | string[] | undefined>;
     return { values, positionals: parsed.positionals, help: help === true };
   } catch (e) {
     throw new UsageError(parseErrorMessage(e as Error & { code?: string }));

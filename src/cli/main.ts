@@ -6,7 +6,9 @@ import { UsageError, integerOption, parseCommandLine, runCommand } from './args'
 import { collectFiles, importFiles } from './import-files';
 import { localTarget, remoteTarget, type ImportTarget } from './import-target';
 import { createProgressReporter } from './progress';
+import { runClient } from './client-command';
 import { runToken } from './token-command';
+import { runUser } from './user-command';
 
 const USAGE = `Usage: lucarne <command> [options]
 
@@ -21,6 +23,8 @@ Commands:
     --config <file.json>                  Configuration file (as for serve).
   token [--scope "system/*.rs"]           Print an access token for local use (signed with the server's
                                           key from the data folder; see lucarne token --help).
+  client <add|list|remove> [options]      Register, list and remove OAuth clients (lucarne client --help).
+  user <add|passwd|list|remove> [options] Manage local accounts; passwords come from stdin (lucarne user --help).
   help, --help                            Show this text (lucarne <command> --help: that command's).
 
 Exit codes: 0 success, 1 some resources failed, 2 bad usage or configuration.`;
@@ -46,6 +50,8 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === 'import') return runImport(rest);
   if (command === 'token') return runToken(rest);
+  if (command === 'client') return runClient(rest);
+  if (command === 'user') return runUser(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
