@@ -10,7 +10,7 @@ export interface IngestResult {
 }
 
 /** POSTs pre-serialised transaction Bundles with `clients` concurrent keep-alive clients. */
-export async function ingest(baseUrl: string, bodies: { json: string; entries: number }[], clients: number): Promise<IngestResult> {
+export async function ingest(baseUrl: string, bodies: { json: string; entries: number }[], clients: number, headers: Record<string, string> = {}): Promise<IngestResult> {
   const result: IngestResult = { resources: 0, bundles: 0, failures: [], seconds: 0, locations: [] };
   let next = 0;
   const t0 = performance.now();
@@ -19,7 +19,7 @@ export async function ingest(baseUrl: string, bodies: { json: string; entries: n
       const body = bodies[next++];
       const response = await fetch(baseUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', prefer: 'return=minimal' },
+        headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', prefer: 'return=minimal', ...headers },
         body: body.json,
       });
       const text = await response.text();

@@ -14,6 +14,8 @@ export interface ReadLoadOptions {
   durationMs: number;
   warmupMs: number;
   seed: number;
+  /** Extra request headers, e.g. Authorization. */
+  headers?: Record<string, string>;
 }
 
 export interface ReadLoadResult {
@@ -49,7 +51,7 @@ async function runLoad(o: ReadLoadOptions): Promise<ReadLoadResult> {
     new Promise<void>((resolve) => {
       const started = process.hrtime.bigint();
       const req = request(
-        { host: url.hostname, port: url.port, path: nextPath(), agent, headers: { accept: 'application/fhir+json' } },
+        { host: url.hostname, port: url.port, path: nextPath(), agent, headers: { accept: 'application/fhir+json', ...o.headers } },
         (res) => {
           res.resume();
           res.on('end', () => {

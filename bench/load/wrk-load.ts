@@ -23,6 +23,7 @@ export async function runWrkLoad(o: ReadLoadOptions, dir: string): Promise<ReadL
       `math.randomseed(${o.seed})`,
       `local paths = {${o.paths.map((p) => JSON.stringify(`${prefix}/${p}`)).join(',')}}`,
       'wrk.headers["Accept"] = "application/fhir+json"',
+      ...Object.entries(o.headers ?? {}).map(([name, value]) => `wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`),
       'request = function() return wrk.format("GET", paths[math.random(#paths)]) end',
       'local statuses = {}',
       'response = function(status) statuses[status] = (statuses[status] or 0) + 1 end',
