@@ -96,7 +96,7 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   // Server rules every write passes, whatever the profiles: the INS check key and one INS per Patient.
   const rules = [insWriteRule()];
   const raw = await openStore(config, definitions, conformance.resources, clock, logger, options.durability);
-  const state = await openStateStore(config, clock);
+  const state = await openStateStore(config, clock, raw);
   const smart = config.auth === 'smart';
   // The audit trail of a server with authorization: a durable journal, then chained BALP AuditEvents that
   // no request may change (an open server records nothing: it knows no one).
