@@ -37,7 +37,7 @@ describeWithChromium('SMART launches by fhirclient in Chromium', () => {
   }
 
   const result = async (page: Page) => {
-    await page.waitForFunction(() => (document.getElementById('out')?.textContent ?? '') !== '', undefined, { timeout: 20_000 });
+    await page.waitForSelector('#out:not(:empty)', { timeout: 20_000 });
     return (await page.textContent('#out')) ?? '';
   };
 
