@@ -15,8 +15,8 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs `bin/lucarne.js` as a user would (node bin/lucarne.js …, which is what `npx lucarne` runs). */
-export function lucarne(args: string[], extraEnv: Record<string, string> = {}): RunResult {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lucarne.js'), ...args], { cwd: ROOT, env: env(extraEnv), encoding: 'utf8', timeout: 90_000 });
+export function lucarne(args: string[], extraEnv: Record<string, string> = {}, input?: string): RunResult {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lucarne.js'), ...args], { cwd: ROOT, env: env(extraEnv), encoding: 'utf8', timeout: 90_000, ...(input === undefined ? {} : { input }) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
