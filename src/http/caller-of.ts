@@ -12,6 +12,33 @@ export type BearerCallers = (authorization: string | undefined) => Promise<Calle
 
 export const anonymousCallers: CallerOf = async () => ANONYMOUS_CALLER;
 
+/**
+ * The header by which a professional states a break-the-glass access for one request: its value is the
+ * reason (percent-encoded UTF-8 allowed), audited and shown to the patient. The access decision alone says
+ * what it opens (nothing for a caller without a professional behind it).
+ */
+export const BREAK_THE_GLASS_HEADER = 'x-break-the-glass';
+const MAX_REASON = 500;
+
 export function callersFrom(bearer: BearerCallers): CallerOf {
-  return (req) => bearer(req.headers.authorization);
+  return async (req) => withBreakTheGlass(await bearer(req.headers.authorization), req.headers[BREAK_THE_GLASS_HEADER]);
+}
+
+/** The caller with purpose of use ETREAT and the stated reason, when the request states one. */
+export function withBreakTheGlass(caller: Caller, header: string | string[] | undefined): Caller {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (raw === undefined || caller.tokenError !== undefined || caller.user === undefined) return caller;
+  let reason = raw;
+  try {
+    reason = decodeURIComponent(raw);
+  } catch {
+    // not percent-encoded: taken as written
+  }
+  reason = reason.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, MAX_REASON);
+  if (reason === '') return caller;
+  return {
+    ...caller,
+    purposeOfUse: caller.purposeOfUse.includes('ETREAT') ? caller.purposeOfUse : [...caller.purposeOfUse, 'ETREAT'],
+    breakTheGlassReason: reason,
+  };
 }

@@ -146,6 +146,18 @@ describe('SMART authorization code flow', () => {
     expect((await request(smart.server).post('/auth/launch').type('form').send({ patient: 'anne', client_id: 'viewer' })).status).toBe(401);
   });
 
+  it('lets a professional break the glass for one request with a stated reason, and only with one', async () => {
+    const agent = request.agent(smart.server);
+    const { verifier, challenge } = pkce();
+    const { code } = await codeFor(agent, 'claire', DOCTOR_PASSWORD, authorizeQuery(challenge, { state: 'st-btg', scope: 'user/*.rs openid fhirUser' }));
+    const token = (await redeem(code, verifier)).body;
+    const read = (headers: Record<string, string>) => request(smart.server).get('/fhir/Patient/other').set({ Authorization: `Bearer ${token.access_token}`, ...headers });
+    expect((await read({})).status).toBe(404);
+    expect((await read({ 'X-Break-The-Glass': '  ' })).status).toBe(404);
+    expect((await read({ 'X-Break-The-Glass': encodeURIComponent('patient inconscient aux urgences') })).status).toBe(200);
+    expect((await request(smart.server).get('/fhir/Patient/other').set('Authorization', `Bearer ${token.access_token}`)).status).toBe(404);
+  });
+
   it('never redirects to an unregistered redirect_uri, and refuses requests without state, PKCE S256 or the right aud', async () => {
     const { challenge } = pkce();
     for (const uri of [`${APP}/extra`, 'http://127.0.0.1:9/app/call', 'http://evil.example/app/callback', `${APP}?x=1`]) {
