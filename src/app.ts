@@ -38,6 +38,8 @@ import { openMongoStore } from './store/mongo/mongo-store';
 import { ReadOnlyMemoryStore } from './store/read-only/memory-store';
 import { RoutedStore } from './store/read-only/routed-store';
 import { openStateStore } from './store/state/open-state-store';
+import { sharedSecret } from './store/state/shared-secret';
+import { usePageTokenKey } from './fhir/rest/page-token';
 import type { FhirStore } from './store/store';
 
 export interface CreateAppOptions {
@@ -97,6 +99,8 @@ export async function createApp(config: LucarneConfig, options: CreateAppOptions
   const rules = [insWriteRule()];
   const raw = await openStore(config, definitions, conformance.resources, clock, logger, options.durability);
   const state = await openStateStore(config, clock, raw);
+  // Page links made by one process are followed at another, and after a restart.
+  usePageTokenKey(await sharedSecret(state, 'page-token-key'));
   const smart = config.auth === 'smart';
   // The audit trail of a server with authorization: a durable journal, then chained BALP AuditEvents that
   // no request may change (an open server records nothing: it knows no one).

@@ -34,7 +34,7 @@ export function withBreakTheGlass(caller: Caller, header: string | string[] | un
   } catch {
     // not percent-encoded: taken as written
   }
-  reason = reason.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, MAX_REASON);
+  reason = [...reason].map((c) => (c < ' ' || c === '\u007f' ? ' ' : c)).join('').trim().slice(0, MAX_REASON);
   if (reason === '') return caller;
   return {
     ...caller,

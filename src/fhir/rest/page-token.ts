@@ -5,10 +5,17 @@ import type { SearchCursor } from '../search/search-request';
 /**
  * Opaque `_cursor` tokens for keyset paging: base64url(JSON cursor) '.' base64url(HMAC-SHA256). The MAC
  * covers the cursor and the search it belongs to (its parameters other than paging and presentation), so a
- * token that was altered or moved to another search is a 400. The key is per process unless
- * LUCARNE_PAGE_TOKEN_KEY is set (needed when several processes serve one database, or across restarts).
+ * token that was altered or moved to another search is a 400. The key is LUCARNE_PAGE_TOKEN_KEY when set;
+ * otherwise the server installs the one its state store shares (usePageTokenKey), so that every process on
+ * one database, and the server after a restart, accept each other's page links. Until then, a random one.
  */
-const KEY = process.env.LUCARNE_PAGE_TOKEN_KEY ? Buffer.from(process.env.LUCARNE_PAGE_TOKEN_KEY) : randomBytes(32);
+const FROM_ENVIRONMENT = process.env.LUCARNE_PAGE_TOKEN_KEY ? Buffer.from(process.env.LUCARNE_PAGE_TOKEN_KEY) : undefined;
+let KEY: Buffer = FROM_ENVIRONMENT ?? randomBytes(32);
+
+/** Installs the key the server's processes share; LUCARNE_PAGE_TOKEN_KEY, when set, still wins. */
+export function usePageTokenKey(key: Buffer): void {
+  if (!FROM_ENVIRONMENT) KEY = key;
+}
 
 /** Parameters that do not change which resources a search matches nor their order. */
 const NOT_BOUND = new Set(['_cursor', '_count', '_offset', '_format', '_pretty', '_summary', '_elements', '_total']);
